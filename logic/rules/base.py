@@ -1,0 +1,34 @@
+"""The one shape every guideline rule has (house rule 5: same shape, plain When/Then header)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from logic.case import GistCase
+from logic.recommendation import Category, Recommendation
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A recommendation row of the knowledge base.
+
+    `rule_id` is the knowledge-base id (B1…J5); `citations` are its `[Sx]` source ids; `reads`
+    names the `GistCase` fields it looks at (checked by the registry); `applies` says whether the
+    rule fires for a case; `recommend` builds its Recommendations (called only when it applies).
+    `statement` and `conditions` are the plain-language text shown on the rule page.
+    """
+
+    rule_id: str
+    section: str  # knowledge-base section, e.g. "1.F"
+    title: str
+    statement: str  # the recommendation in plain words
+    conditions: tuple[str, ...]  # when it applies, in plain words
+    citations: tuple[str, ...]
+    reads: tuple[str, ...]
+    categories: tuple[Category, ...]  # the categories it can produce ("" none: background rule)
+    applies: Callable[[GistCase], bool]
+    recommend: Callable[[GistCase], list[Recommendation]]
+    evidence_numbers: tuple[str, ...] = ()
+    design_note: str | None = None  # DESIGN / ambiguity decision and its reasoning
+    uses_risk_table: bool = False  # rule page draws the risk tables when True
