@@ -1,0 +1,92 @@
+"""Service settings, read from `GIST_CDS_*` environment variables (documented in the README).
+
+Everything has a safe default: authentication is on unless `GIST_CDS_AUTH=off`, which is only
+allowed on a loopback address (checked by the CLI and the app factory).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+ENV_PREFIX = "GIST_CDS_"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the service refuses to start."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    auth: str = "on"  # "on" | "off" (demo, loopback only)
+    public_base_url: str = "http://127.0.0.1:8080"  # what clients call; JWT `aud` is checked on it
+    trusted_clients_path: str | None = None  # JSON file: [{"iss", "jwks_uri"|"jwks", "fhir_servers"}]
+    fhir_allowlist: tuple[str, ...] = ()  # FHIR bases usable in demo mode (auth off)
+    database_url: str = "sqlite:///gist-cds.sqlite3"
+    fhir_timeout_s: float = 3.0  # total budget for fetching missing prefetch per hook call
+    cors_origins: tuple[str, ...] = ("*",)
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_json_depth: int = 64
+    max_resources: int = 20_000
+    jwt_leeway_s: int = 30
+    jwks_cache_s: int = 300
+    log_level: str = "INFO"
+    demo_patients: bool = False  # serve the bundled synthetic patients (make run)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.auth != "off"
+
+    def endpoint_url(self, path: str) -> str:
+        """The absolute public URL of a route, as a client calls it (the JWT audience)."""
+        return self.public_base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _number(name: str, raw: str, kind: type[int] | type[float]) -> Any:
+    try:
+        number = kind(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{name} must be a number, got {raw!r}") from exc
+    if number <= 0:
+        raise ConfigError(f"{ENV_PREFIX}{name} must be positive")
+    return number
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build Settings from the environment (and keyword overrides, used by tests)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    get = lambda name: env.get(ENV_PREFIX + name)  # noqa: E731 - tiny local accessor
+    if (raw := get("AUTH")) is not None:
+        if raw not in ("on", "off"):
+            raise ConfigError(f"{ENV_PREFIX}AUTH must be 'on' or 'off', got {raw!r}")
+        values["auth"] = raw
+    if raw := get("PUBLIC_BASE_URL"):
+        values["public_base_url"] = raw.rstrip("/")
+    if raw := get("TRUSTED_CLIENTS"):
+        values["trusted_clients_path"] = raw
+    if raw := get("FHIR_ALLOWLIST"):
+        values["fhir_allowlist"] = tuple(u.rstrip("/") for u in _split(raw))
+    if raw := get("DATABASE_URL"):
+        values["database_url"] = raw
+    if raw := get("FHIR_TIMEOUT_S"):
+        values["fhir_timeout_s"] = _number("FHIR_TIMEOUT_S", raw, float)
+    if raw := get("CORS_ORIGINS"):
+        values["cors_origins"] = _split(raw)
+    if raw := get("MAX_BODY_BYTES"):
+        values["max_body_bytes"] = _number("MAX_BODY_BYTES", raw, int)
+    if raw := get("JWT_LEEWAY_S"):
+        values["jwt_leeway_s"] = _number("JWT_LEEWAY_S", raw, int)
+    if raw := get("LOG_LEVEL"):
+        values["log_level"] = raw.upper()
+    if (raw := get("DEMO_PATIENTS")) is not None:
+        values["demo_patients"] = raw.lower() in ("1", "true", "on", "yes")
+    settings = replace(Settings(), **values)
+    return replace(settings, **overrides) if overrides else settings
