@@ -1,0 +1,122 @@
+"""The Flask app factory: nothing is configured at import time, so every test (and every
+gunicorn worker) gets its own app from `create_app(settings)`."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, jsonify, request
+from flask_cors import CORS
+from werkzeug.exceptions import HTTPException
+
+from cds_hooks.auth import JwtVerifier
+from cds_hooks.config import ConfigError, Settings, settings_from_env
+from cds_hooks.errors import ServiceError, operation_outcome
+from cds_hooks.logs import configure_logging
+from cds_hooks.runtime import Runtime
+from cds_hooks.storage import Storage
+from cds_hooks.trusted_clients import load_trusted_clients
+from cds_hooks.views import bp as cds_bp
+
+log = logging.getLogger("gist_cds.app")
+
+_CORS_ROUTES = r"/cds-services*"
+DEMO_MODE_WARNING = (
+    "GIST_CDS_AUTH=off: DEMO MODE, calls are NOT authenticated. Loopback only; never use with "
+    "real patient data."
+)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_demo_mode(settings: Settings) -> None:
+    """Demo mode (auth off) is refused unless the public URL is a loopback address."""
+    if settings.auth_enabled:
+        return
+    host = urlsplit(settings.public_base_url).hostname or ""
+    if not is_loopback_host(host):
+        raise ConfigError(
+            f"GIST_CDS_AUTH=off is only allowed on a loopback address, not {host!r}"
+        )
+
+
+def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
+    settings = settings or settings_from_env()
+    configure_logging(settings.log_level)
+    check_demo_mode(settings)
+    storage = Storage(settings.database_url)
+    storage.create_schema()
+    verifier: JwtVerifier | None = None
+    if settings.auth_enabled:
+        verifier = JwtVerifier(
+            load_trusted_clients(settings.trusted_clients_path),
+            storage,
+            leeway_s=settings.jwt_leeway_s,
+            jwks_cache_s=settings.jwks_cache_s,
+            ca_bundle=settings.extra.get("jwks_ca_bundle"),
+        )
+    else:
+        log.warning(DEMO_MODE_WARNING, extra={"event": "demo-mode"})
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["gist_cds"] = Runtime(settings=settings, storage=storage, verifier=verifier)
+    app.register_blueprint(cds_bp)
+    from cds_hooks.rule_pages import bp as rules_bp
+
+    app.register_blueprint(rules_bp)
+    CORS(
+        app,
+        resources={_CORS_ROUTES: {"origins": list(settings.cors_origins)}},
+        allow_headers=["Authorization", "Content-Type"],
+        methods=["GET", "POST", "OPTIONS"],
+        max_age=600,
+        supports_credentials=False,
+    )
+    register_error_handlers(app)
+    if warm:
+        from cds_hooks.warmup import warm_up
+
+        warm_up(settings.public_base_url)
+    return app
+
+
+def _error(status: int, message: str | None) -> tuple[Response, int]:
+    response = jsonify(operation_outcome(status, message))
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="gist-cds"'
+    return response, status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError) -> tuple[Response, int]:
+        return _error(exc.status, exc.message or None)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 500
+        messages: dict[int, str] = {
+            404: f"no route for {request.method} {request.path}",
+            405: f"{request.method} is not allowed on {request.path}",
+            413: "request body over the configured size limit",
+            431: "request headers too large",
+        }
+        return _error(status, messages.get(status, exc.name))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[Response, int]:
+        log.error(
+            "unhandled error", extra={"event": "error", "reason": type(exc).__name__, "path": request.path}
+        )
+        return _error(500, "internal error; the incident was logged without request data")

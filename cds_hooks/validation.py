@@ -1,0 +1,73 @@
+"""Request parsing and JSON Schema validation against the schemas kept in `schemas/`."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.validators import Draft202012Validator
+
+from cds_hooks.errors import BadRequest
+
+SCHEMA_PACKAGE = "cds_hooks.schemas"
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A compiled validator for `schemas/<name>.schema.json` (loaded once per process)."""
+    text = resources.files(SCHEMA_PACKAGE).joinpath(f"{name}.schema.json").read_text("utf-8")
+    schema = json.loads(text)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def schema_errors(name: str, instance: Any, limit: int = 5) -> list[str]:
+    """Readable messages for the first `limit` violations (empty when valid)."""
+    errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    return [_describe(error) for error in errors[:limit]]
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "(body)"
+    message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
+    return f"{where}: {message}"
+
+
+def json_depth_exceeds(value: Any, limit: int) -> bool:
+    """True when containers nest deeper than `limit` (iterative: no recursion limit issues)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in node)
+    return False
+
+
+def _reject_constant(name: str) -> Any:
+    raise BadRequest(f"request body contains {name}, which is not JSON")
+
+
+def parse_json_body(raw: bytes, *, max_depth: int) -> Any:
+    """Decode a request body; any decoding problem is a 400 with the reason."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("request body is not UTF-8") from exc
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise BadRequest(f"request body nests deeper than {max_depth} levels") from exc
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"request body is not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
+    if json_depth_exceeds(value, max_depth):
+        raise BadRequest(f"request body nests deeper than {max_depth} levels")
+    return value

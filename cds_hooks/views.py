@@ -1,0 +1,206 @@
+"""HTTP routes of the CDS Hooks API: discovery, service calls, feedback, health.
+
+Views are thin: authenticate → read and validate the body → call the pipeline → answer. Every
+failure is a typed `ServiceError`, turned into an OperationOutcome by the app's error handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from cds_hooks.auth import AuthError
+from cds_hooks.errors import (
+    BadRequest,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from cds_hooks.feedback import parse_feedback
+from cds_hooks.fetch import PrefetchUnavailable
+from cds_hooks.pipeline import run_patient_view
+from cds_hooks.runtime import Runtime
+from cds_hooks.services import SERVICES, ServiceDefinition, discovery_document
+from cds_hooks.storage import AuditRecord
+from cds_hooks.trusted_clients import TrustedClient
+from cds_hooks.validation import parse_json_body, schema_errors
+from logic.knowledge.version import KNOWLEDGE_VERSION
+
+log = logging.getLogger("gist_cds.http")
+bp = Blueprint("cds_hooks", __name__)
+
+_JSON_TYPES = ("application/json", "application/fhir+json")
+
+
+def runtime() -> Runtime:
+    rt: Runtime = current_app.extensions["gist_cds"]
+    return rt
+
+
+def authenticate(path: str) -> TrustedClient | None:
+    """The verified client for this call (None in demo mode); 401 on any JWT problem."""
+    rt = runtime()
+    if rt.verifier is None:
+        return None
+    audience = rt.settings.endpoint_url(path)
+    try:
+        return rt.verifier.verify(request.headers.get("Authorization"), audience)
+    except AuthError as exc:
+        log.warning("jwt rejected", extra={"event": "auth-rejected", "reason": exc.reason, "path": path})
+        raise Unauthorized("") from exc
+
+
+def read_json_body() -> Any:
+    rt = runtime()
+    if request.mimetype not in _JSON_TYPES:
+        raise UnsupportedMediaType(
+            f"Content-Type must be application/json, got {request.mimetype or 'none'!r}"
+        )
+    length = request.content_length
+    if length is not None and length > rt.settings.max_body_bytes:
+        raise PayloadTooLarge(f"request body over the {rt.settings.max_body_bytes}-byte limit")
+    raw = request.get_data(cache=False)
+    if len(raw) > rt.settings.max_body_bytes:
+        raise PayloadTooLarge(f"request body over the {rt.settings.max_body_bytes}-byte limit")
+    return parse_json_body(raw, max_depth=rt.settings.max_json_depth)
+
+
+def find_service(service_id: str) -> ServiceDefinition:
+    service = SERVICES.get(service_id)
+    if service is None:
+        raise NotFound(f"no CDS service with id {service_id!r}; see /cds-services")
+    return service
+
+
+def allowed_fhir_servers(client: TrustedClient | None) -> tuple[str, ...]:
+    return client.fhir_servers if client is not None else runtime().settings.fhir_allowlist
+
+
+def validate_hook_request(body: Any, service: ServiceDefinition) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    if errors := schema_errors("cds-hooks-request", body):
+        raise BadRequest("invalid CDS Hooks request: " + "; ".join(errors))
+    if body["hook"] != service.hook:
+        raise BadRequest(
+            f"service {service.id!r} answers the {service.hook!r} hook, not {body['hook']!r}"
+        )
+    if errors := schema_errors("patient-view-context", body["context"]):
+        raise BadRequest("invalid patient-view context: " + "; ".join(errors))
+    return body
+
+
+@bp.get("/cds-services")
+def discovery() -> Response:
+    authenticate("cds-services")
+    return jsonify(discovery_document())
+
+
+@bp.post("/cds-services/<service_id>")
+def call_service(service_id: str) -> Response:
+    client = authenticate(f"cds-services/{service_id}")
+    service = find_service(service_id)
+    body = validate_hook_request(read_json_body(), service)
+    rt = runtime()
+    started = time.perf_counter()
+    status = 200
+    try:
+        result = run_patient_view(
+            body,
+            allowed_servers=allowed_fhir_servers(client),
+            timeout_s=rt.settings.fhir_timeout_s,
+            public_base_url=rt.settings.public_base_url,
+            required_keys=service.required_keys,
+        )
+    except PrefetchUnavailable as exc:
+        status = 412
+        _audit(service, body, status, started, categories=(), rule_ids=(), card_rules={})
+        raise PreconditionFailed(exc.reason) from exc
+    recs = result.recommendations
+    _audit(
+        service,
+        body,
+        status,
+        started,
+        categories=tuple(r.category.value for r in recs),
+        rule_ids=tuple(r.rule_id for r in recs),
+        card_rules=result.card_rules,
+    )
+    log.info(
+        "hook answered",
+        extra={
+            "event": "hook",
+            "service": service.id,
+            "hook_instance": str(body["hookInstance"])[:128],
+            "status": status,
+            "cards": len(result.response["cards"]),
+            "rule_ids": [r.rule_id for r in recs],
+            "problems": [p.reason for p in result.problems] or None,
+            "latency_ms": round(result.latency_ms, 1),
+        },
+    )
+    return jsonify(result.response)
+
+
+def _audit(
+    service: ServiceDefinition,
+    body: dict[str, Any],
+    status: int,
+    started: float,
+    *,
+    categories: tuple[str, ...],
+    rule_ids: tuple[str, ...],
+    card_rules: dict[str, str],
+) -> None:
+    rt = runtime()
+    rt.storage.save_audit(
+        AuditRecord(
+            time=datetime.now(UTC),
+            service_id=service.id,
+            hook_instance=str(body["hookInstance"])[:128],
+            patient_hash=rt.storage.patient_hash(str(body["context"]["patientId"])),
+            categories=categories,
+            rule_ids=rule_ids,
+            card_rules=card_rules,
+            knowledge_version=KNOWLEDGE_VERSION,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            status=status,
+        )
+    )
+
+
+@bp.post("/cds-services/<service_id>/feedback")
+def feedback(service_id: str) -> Response:
+    client = authenticate(f"cds-services/{service_id}/feedback")
+    service = find_service(service_id)
+    body = read_json_body()
+    try:
+        items = parse_feedback(body)
+    except ValueError as exc:
+        raise BadRequest(f"invalid feedback: {exc}") from exc
+    stored = runtime().storage.save_feedback(
+        service.id, items, client.iss if client is not None else None
+    )
+    log.info(
+        "feedback stored",
+        extra={"event": "feedback", "service": service.id, "feedback_items": len(items)},
+    )
+    return jsonify({"received": len(items), "stored": stored})
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    database_ok = runtime().storage.ping()
+    payload = {
+        "status": "ok" if database_ok else "degraded",
+        "database": "ok" if database_ok else "unreachable",
+        "knowledgeVersion": KNOWLEDGE_VERSION,
+        "auth": "on" if runtime().verifier is not None else "off",
+    }
+    return jsonify(payload), 200 if database_ok else 503

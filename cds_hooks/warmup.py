@@ -1,0 +1,47 @@
+"""Prime a worker before its first request: import the FHIR models and run one synthetic case
+through mapping, logic and card rendering, so no real call pays the lazy-loading cost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cds_hooks.cards import render_cards
+from fhir_mappings import build_case
+from fhir_mappings.r4b import warm_up as warm_up_models
+from logic.engine import evaluate
+
+_SAMPLE: list[dict[str, Any]] = [
+    {
+        "resourceType": "Patient",
+        "id": "warm-up",
+        "birthDate": "1960-01-01",
+    },
+    {
+        "resourceType": "Condition",
+        "id": "warm-up-gist",
+        "subject": {"reference": "Patient/warm-up"},
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "420120006"}]},
+        "bodySite": [{"coding": [{"system": "http://snomed.info/sct", "code": "69695003"}]}],
+        "onsetDateTime": "2025-01-01",
+    },
+    {
+        "resourceType": "Observation",
+        "id": "warm-up-size",
+        "status": "final",
+        "subject": {"reference": "Patient/warm-up"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "33728-7"}]},
+        "effectiveDateTime": "2025-01-01",
+        "valueQuantity": {
+            "value": 4.5,
+            "unit": "cm",
+            "system": "http://unitsofmeasure.org",
+            "code": "cm",
+        },
+    },
+]
+
+
+def warm_up(public_base_url: str) -> None:
+    warm_up_models()
+    case = build_case(_SAMPLE, patient_id="warm-up")
+    render_cards(evaluate(case), case=case, public_base_url=public_base_url)

@@ -1,0 +1,103 @@
+"""A real loopback HTTP server running the real app, for tests that talk HTTP (no test client)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from cds_hooks.app import create_app
+from cds_hooks.config import Settings
+
+
+class _DeferredApp:
+    """Lets the server bind its port before the app exists (the app's public URL needs it)."""
+
+    app: Flask | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        assert self.app is not None
+        return self.app(environ, start_response)
+
+
+@dataclass
+class LiveService:
+    base_url: str
+    app: Flask
+    settings: Settings
+    mint_token: Callable[[str], str] | None = None  # audience URL -> signed JWT
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def url(self, path: str) -> str:
+        return self.base_url + "/" + path.lstrip("/")
+
+    def headers(self, path: str, *, auth: bool = True) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if auth and self.mint_token is not None:
+            headers["Authorization"] = "Bearer " + self.mint_token(self.url(path))
+        return headers
+
+    def get(self, path: str, *, auth: bool = True, **kwargs: Any) -> requests.Response:
+        return self.session.get(self.url(path), headers=self.headers(path, auth=auth), timeout=30, **kwargs)
+
+    def post(self, path: str, body: Any = None, *, auth: bool = True, **kwargs: Any) -> requests.Response:
+        headers = self.headers(path, auth=auth) | kwargs.pop("headers", {})
+        return self.session.post(self.url(path), json=body, headers=headers, timeout=30, **kwargs)
+
+
+def hook_request(
+    patient_id: str,
+    prefetch: dict[str, Any] | None = None,
+    *,
+    fhir_server: str | None = None,
+    access_token: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A patient-view request as an EHR sends it."""
+    body: dict[str, Any] = {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/example", "patientId": patient_id},
+    }
+    if prefetch is not None:
+        body["prefetch"] = prefetch
+    if fhir_server is not None:
+        body["fhirServer"] = fhir_server
+    if access_token is not None:
+        body["fhirAuthorization"] = {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "scope": "patient/*.read",
+            "subject": "gist-cds",
+        }
+    body.update(extra)
+    return body
+
+
+@contextmanager
+def live_service(
+    make_settings: Callable[[str], Settings],
+    mint_token: Callable[[str], str] | None = None,
+) -> Iterator[LiveService]:
+    """Serve `create_app(make_settings(base_url))` on 127.0.0.1 with a free port."""
+    deferred = _DeferredApp()
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, deferred, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    settings = make_settings(base_url)
+    deferred.app = create_app(settings)
+    thread = threading.Thread(target=server.serve_forever, name="live-service", daemon=True)
+    thread.start()
+    try:
+        yield LiveService(base_url, deferred.app, settings, mint_token)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
