@@ -1,0 +1,477 @@
+"""Durable state shared by every worker and instance: JWT replay records, audit, feedback.
+
+SQLAlchemy Core over SQLite (default; WAL, busy timeout, synchronous commits, writes take the
+lock up front so concurrent workers queue instead of failing) or PostgreSQL (psycopg 3). Every
+method commits before it returns. Patient ids are stored only as a keyed hash whose salt lives in
+the database, so all workers agree on it and the hash cannot be reversed from a list of ids
+without the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
+
+from cds_hooks.config import ConfigError
+from cds_hooks.feedback import FeedbackItem
+
+SCHEMA_VERSION = "1"
+PURGE_INTERVAL_S = 60.0
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_SALT_KEY = "patient_hash_salt"
+_SCHEMA_LOCK_KEY = 0x6715_7C05  # pg advisory lock id: one worker creates the schema at a time
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both backends (SQLite keeps no offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+meta_table = sa.Table(
+    "gist_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+replay_table = sa.Table(
+    "gist_jwt_replay",
+    metadata,
+    sa.Column("iss", sa.Text, primary_key=True),
+    sa.Column("jti", sa.String(256), primary_key=True),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),  # epoch seconds
+)
+
+audit_table = sa.Table(
+    "gist_audit",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("time", UTCDateTime, nullable=False, index=True),
+    sa.Column("service_id", sa.String(200), nullable=False),
+    sa.Column("hook_instance", sa.String(200), nullable=False),
+    sa.Column("patient_hash", sa.String(64)),
+    sa.Column("categories", sa.JSON, nullable=False),
+    sa.Column("rule_ids", sa.JSON, nullable=False),
+    sa.Column("knowledge_version", sa.String(100), nullable=False),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+)
+
+audit_card_table = sa.Table(
+    "gist_audit_card",
+    metadata,
+    sa.Column("card_uuid", sa.String(200), primary_key=True),
+    sa.Column("rule_id", sa.String(100), nullable=False),
+    sa.Column("audit_id", sa.ForeignKey("gist_audit.id"), nullable=False, index=True),
+)
+
+feedback_table = sa.Table(
+    "gist_feedback",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("dedup_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("service_id", sa.String(200), nullable=False),
+    sa.Column("card_uuid", sa.String(200), nullable=False, index=True),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("outcome_timestamp", UTCDateTime, nullable=False),
+    sa.Column("accepted_suggestions", sa.JSON, nullable=False),
+    sa.Column("override_reason_code", sa.String(200)),
+    sa.Column("override_reason_system", sa.String(500)),
+    sa.Column("user_comment", sa.Text),
+    sa.Column("client_iss", sa.Text),
+    sa.Column("rule_id", sa.String(100), index=True),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+)
+
+
+@dataclass
+class AuditRecord:
+    """One hook call, without PHI: the patient only as a keyed hash."""
+
+    time: datetime
+    service_id: str
+    hook_instance: str
+    patient_hash: str | None
+    categories: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+    card_rules: Mapping[str, str] = field(default_factory=dict)  # card uuid -> rule id
+    knowledge_version: str = ""
+    latency_ms: float = 0.0
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class FeedbackStat:
+    """Outcome counts of the cards of one rule (`rule_id` None: card not found in the audit)."""
+
+    rule_id: str | None
+    accepted: int
+    overridden: int
+    total: int
+
+
+@dataclass(frozen=True)
+class StoredFeedback:
+    """A feedback row as read back (tests, reports)."""
+
+    service_id: str
+    card: str
+    outcome: str
+    outcome_timestamp: datetime
+    accepted_suggestions: tuple[str, ...]
+    override_reason_code: str | None
+    override_reason_system: str | None
+    user_comment: str | None
+    client_iss: str | None
+    rule_id: str | None
+    received_at: datetime
+
+
+class Storage:
+    """The service database; one instance per process, safe to share between threads."""
+
+    def __init__(self, database_url: str) -> None:
+        self._engine = _create_engine(database_url)
+        self._dialect = self._engine.dialect.name
+        self._salt: bytes | None = None
+        self._salt_lock = threading.Lock()
+        self._last_purge = float("-inf")
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        return self._dialect
+
+    def create_schema(self) -> None:
+        """Create missing tables; idempotent and safe when several workers start at once."""
+        with self._write() as conn:
+            if self._dialect == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
+            metadata.create_all(conn, checkfirst=True)
+            conn.execute(
+                self._insert_ignore(meta_table).values(key="schema_version", value=SCHEMA_VERSION)
+            )
+        self._load_salt()
+
+    def dispose(self) -> None:
+        """Drop pooled connections (call in a forked child before first use)."""
+        self._engine.dispose(close=False)
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self._read() as conn:
+                conn.execute(sa.select(sa.literal(1))).scalar_one()
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
+
+    # -- JWT replay ---------------------------------------------------------------------------
+
+    def remember_jti(self, iss: str, jti: str, expires_at: datetime) -> bool:
+        """Record (iss, jti) until `expires_at`; False if it is already recorded and unexpired.
+
+        One atomic upsert on the (iss, jti) primary key, so two workers racing with the same
+        token cannot both win. An expired record may be reused (the old token is dead anyway).
+        """
+        now = time.time()
+        stmt = self._insert(replay_table).values(
+            iss=iss, jti=jti, expires_at=expires_at.timestamp()
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[replay_table.c.iss, replay_table.c.jti],
+            set_={"expires_at": stmt.excluded.expires_at},
+            where=replay_table.c.expires_at < now,
+        )
+        with self._write() as conn:
+            fresh = conn.execute(stmt).rowcount == 1
+        if now - self._last_purge >= PURGE_INTERVAL_S:
+            self._last_purge = now
+            with self._write() as conn:
+                conn.execute(replay_table.delete().where(replay_table.c.expires_at < now))
+        return fresh
+
+    # -- audit ----------------------------------------------------------------------------------
+
+    def patient_hash(self, patient_id: str) -> str:
+        """HMAC-SHA256 of the patient id under this database's secret salt (hex)."""
+        data = patient_id.encode("utf-8", "surrogatepass")
+        return hmac.new(self._load_salt(), data, hashlib.sha256).hexdigest()
+
+    def save_audit(self, record: AuditRecord) -> None:
+        """Store one hook call and remember which rule produced each card (for feedback)."""
+        with self._write() as conn:
+            result = conn.execute(
+                audit_table.insert().values(
+                    time=record.time,
+                    service_id=_text(record.service_id),
+                    hook_instance=_text(record.hook_instance),
+                    patient_hash=record.patient_hash,
+                    categories=[_text(c) for c in record.categories],
+                    rule_ids=[_text(r) for r in record.rule_ids],
+                    knowledge_version=_text(record.knowledge_version),
+                    latency_ms=float(record.latency_ms),
+                    status=int(record.status),
+                )
+            )
+            primary_key = result.inserted_primary_key
+            assert primary_key is not None  # a plain single-row INSERT always has one
+            audit_id = primary_key[0]
+            for card_uuid, rule_id in record.card_rules.items():
+                row = {
+                    "card_uuid": _text(card_uuid),
+                    "rule_id": _text(rule_id),
+                    "audit_id": audit_id,
+                }
+                conn.execute(self._insert_ignore(audit_card_table).values(**row))
+
+    def audit_rows(self) -> list[AuditRecord]:
+        with self._read() as conn:
+            cards: dict[int, dict[str, str]] = {}
+            for card in conn.execute(sa.select(audit_card_table)):
+                cards.setdefault(card.audit_id, {})[card.card_uuid] = card.rule_id
+            rows = conn.execute(sa.select(audit_table).order_by(audit_table.c.id)).all()
+        return [
+            AuditRecord(
+                time=row.time,
+                service_id=row.service_id,
+                hook_instance=row.hook_instance,
+                patient_hash=row.patient_hash,
+                categories=tuple(row.categories),
+                rule_ids=tuple(row.rule_ids),
+                card_rules=cards.get(row.id, {}),
+                knowledge_version=row.knowledge_version,
+                latency_ms=row.latency_ms,
+                status=row.status,
+            )
+            for row in rows
+        ]
+
+    def count_audit(self) -> int:
+        return self._count(audit_table)
+
+    # -- feedback -------------------------------------------------------------------------------
+
+    def save_feedback(
+        self, service_id: str, items: Sequence[FeedbackItem], client_iss: str | None
+    ) -> int:
+        """Store feedback items; returns how many were new (duplicates are ignored)."""
+        if not items:
+            return 0
+        with self._read() as conn:
+            query = sa.select(audit_card_table.c.card_uuid, audit_card_table.c.rule_id).where(
+                audit_card_table.c.card_uuid.in_({item.card for item in items})
+            )
+            rule_of = dict(conn.execute(query).tuples().all())
+        received = datetime.now(UTC)
+        stored = 0
+        with self._write() as conn:
+            for item in items:
+                row = {
+                    "dedup_key": _feedback_key(service_id, item),
+                    "service_id": _text(service_id),
+                    "card_uuid": _text(item.card),
+                    "outcome": item.outcome,
+                    "outcome_timestamp": item.outcome_timestamp,
+                    "accepted_suggestions": [_text(s) for s in item.accepted_suggestions],
+                    "override_reason_code": _text_or_none(item.override_reason_code),
+                    "override_reason_system": _text_or_none(item.override_reason_system),
+                    "user_comment": _text_or_none(item.user_comment),
+                    "client_iss": _text_or_none(client_iss),
+                    "rule_id": rule_of.get(item.card),
+                    "received_at": received,
+                }
+                stmt = self._insert_ignore(feedback_table).values(**row)
+                stored += max(conn.execute(stmt).rowcount, 0)
+        return stored
+
+    def feedback_rows(self) -> list[StoredFeedback]:
+        with self._read() as conn:
+            rows = conn.execute(sa.select(feedback_table).order_by(feedback_table.c.id)).all()
+        return [
+            StoredFeedback(
+                service_id=row.service_id,
+                card=row.card_uuid,
+                outcome=row.outcome,
+                outcome_timestamp=row.outcome_timestamp,
+                accepted_suggestions=tuple(row.accepted_suggestions),
+                override_reason_code=row.override_reason_code,
+                override_reason_system=row.override_reason_system,
+                user_comment=row.user_comment,
+                client_iss=row.client_iss,
+                rule_id=row.rule_id,
+                received_at=row.received_at,
+            )
+            for row in rows
+        ]
+
+    def feedback_report(self) -> list[FeedbackStat]:
+        """Accepted / overridden counts per rule id (unlinked feedback under rule id None)."""
+        outcome = feedback_table.c.outcome
+        query = sa.select(
+            feedback_table.c.rule_id,
+            sa.func.sum(sa.case((outcome == "accepted", 1), else_=0)),
+            sa.func.sum(sa.case((outcome == "overridden", 1), else_=0)),
+            sa.func.count(),
+        ).group_by(feedback_table.c.rule_id)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        stats = [FeedbackStat(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
+        return sorted(stats, key=lambda s: (s.rule_id is None, s.rule_id or ""))
+
+    def count_feedback(self) -> int:
+        return self._count(feedback_table)
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _count(self, table: sa.Table) -> int:
+        with self._read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+    def _load_salt(self) -> bytes:
+        if self._salt is None:
+            with self._salt_lock:
+                if self._salt is None:
+                    fresh = secrets.token_hex(32)
+                    with self._write() as conn:
+                        conn.execute(
+                            self._insert_ignore(meta_table).values(key=_SALT_KEY, value=fresh)
+                        )
+                        value = conn.execute(
+                            sa.select(meta_table.c.value).where(meta_table.c.key == _SALT_KEY)
+                        ).scalar_one()
+                    self._salt = bytes.fromhex(value)
+        return self._salt
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            conn.execution_options(gist_read_only=True)
+            with conn.begin():
+                yield conn
+
+    def _insert(self, table: sa.Table) -> Any:
+        """A dialect insert that supports ON CONFLICT (both backends speak it)."""
+        return postgresql.insert(table) if self._dialect == "postgresql" else sqlite.insert(table)
+
+    def _insert_ignore(self, table: sa.Table) -> Any:
+        return self._insert(table).on_conflict_do_nothing()
+
+
+def _feedback_key(service_id: str, item: FeedbackItem) -> str:
+    """Identity of a feedback item: a resent duplicate maps to the same key."""
+    identity = [
+        service_id,
+        item.card,
+        item.outcome,
+        item.outcome_timestamp.isoformat(),
+        sorted(item.accepted_suggestions),
+        item.override_reason_code,
+        item.override_reason_system,
+    ]
+    encoded = json.dumps(identity, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("ascii")).hexdigest()
+
+
+def _text(value: str) -> str:
+    """Text both databases accept: no NUL, no lone surrogates."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _text_or_none(value: str | None) -> str | None:
+    return None if value is None else _text(value)
+
+
+def normalise_database_url(database_url: str) -> sa.URL:
+    """Parse the URL; plain `postgresql://` / `postgres://` mean the psycopg 3 driver."""
+    try:
+        url = sa.make_url(database_url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"database URL is not valid: {exc}") from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError("database URL must be sqlite:///PATH or postgresql://...")
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+        raise ConfigError("PostgreSQL URLs must use the psycopg (3) driver")
+    return url
+
+
+def _create_engine(database_url: str) -> Engine:
+    url = normalise_database_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        return sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
+            connect_args={"connect_timeout": 5},
+        )
+    in_memory = not url.database or url.database == ":memory:"
+    if in_memory:
+        engine = sa.create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    _configure_sqlite(engine, wal=not in_memory)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+    """Durable, concurrency-safe SQLite: WAL, full fsync on commit, write lock taken at BEGIN."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if wal:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # IMMEDIATE takes the write lock at once, so a writer waits (busy_timeout) instead of
+        # failing later when upgrading a read lock; reads stay DEFERRED and never block.
+        read_only = conn.get_execution_options().get("gist_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
