@@ -1,0 +1,253 @@
+"""Recommendations → CDS Hooks 2.0 cards, exactly as `shared/specs/card-contract.md` promises.
+
+One card per Recommendation, ordered critical → warning → info (stable, so the logic's own order
+is kept within an indicator). Every card has a uuid (for feedback), a summary capped at 139
+characters (checklist #49), markdown detail, a `source` naming the rule's main guideline with a
+`topic` coding the category, a link to the rule page, coded override reasons, the contract's
+`extension["org.gist-cds"]`, and — where the contract asks for them — draft FHIR suggestions.
+
+No card ever carries JSON null, "", [] or {} (`empty_values` finds them; `render_card` drops any
+that slip through and logs the programming error).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+from urllib.parse import quote
+
+from logic.registry import RULES
+
+from cds_hooks.markdown import card_detail
+from cds_hooks.suggestions import suggestions_for
+from logic.case import GistCase
+from logic.knowledge.citations import CITATIONS
+from logic.recommendation import Category, Indicator, Recommendation, Regimen, Risk
+from logic.risk import risk_cell_key
+
+log = logging.getLogger("gist_cds.cards")
+
+SUMMARY_MAX = 139  # Inferno fails a summary of 140 characters or more (checklist #49)
+EXTENSION_KEY = "org.gist-cds"
+#: The project's card-category code system (codes = the contract's category names).
+CATEGORY_SYSTEM = "http://gist-cds.org/fhir/CodeSystem/card-category"
+#: The project's override-reason code system (codes below; every Coding carries a display, #56).
+OVERRIDE_SYSTEM = "http://gist-cds.org/fhir/CodeSystem/override-reason"
+AFIP_FALLBACK = "jejunum-ileum"  # contract value of risk.afip.fallback [S13a]
+
+_INDICATOR_RANK = {Indicator.CRITICAL: 0, Indicator.WARNING: 1, Indicator.INFO: 2}
+
+CATEGORY_DISPLAY: Mapping[Category, str] = {
+    Category.EMERGENCY_SURGICAL_REVIEW: "Emergency surgical review",
+    Category.SURGERY: "Surgery",
+    Category.SURVEILLANCE: "Surveillance",
+    Category.NEOADJUVANT_TKI: "Neoadjuvant TKI",
+    Category.ADJUVANT_TKI: "Adjuvant TKI",
+    Category.FIRST_LINE_TKI: "First-line TKI",
+    Category.NEXT_LINE_TKI: "Next-line TKI",
+    Category.CONTINUE_CURRENT_THERAPY: "Continue current therapy",
+    Category.METASTASECTOMY: "Metastasectomy",
+    Category.SURGERY_NOT_INDICATED: "Surgery not indicated",
+    Category.LIVER_DIRECTED_THERAPY: "Liver-directed therapy",
+    Category.MUTATION_TESTING: "Mutation testing",
+    Category.CLINICAL_TRIAL: "Clinical trial",
+    Category.DATA_NEEDED: "Data needed",
+    Category.ORDER_ALERT: "Order alert",
+}
+
+_OVERRIDE_DISPLAY: Mapping[str, str] = {
+    "patient-declined": "Patient declined",
+    "contraindicated": "Contraindicated for this patient",
+    "already-addressed": "Already addressed (ordered, done or planned)",
+    "disagree-with-evidence": "Disagree with the recommendation or its evidence",
+    "data-incorrect": "The patient data this card used are incorrect",
+    "data-unavailable": "The requested data cannot be obtained",
+}
+#: Recommending an action: every reason a clinician may have to decline it.
+_ACTION_REASONS = (
+    "patient-declined",
+    "contraindicated",
+    "already-addressed",
+    "disagree-with-evidence",
+    "data-incorrect",
+)
+#: A data request (DESIGN): declining means the data exist elsewhere, cannot be had, or are wrong.
+_DATA_REASONS = ("already-addressed", "data-unavailable", "data-incorrect")
+
+
+def render_cards(
+    recommendations: Sequence[Recommendation], *, case: GistCase, public_base_url: str
+) -> list[dict[str, Any]]:
+    """The cards for one hook call, critical first; an empty list when there is nothing to say."""
+    ordered = sorted(recommendations, key=lambda rec: _INDICATOR_RANK[Indicator(rec.indicator)])
+    return [render_card(rec, case=case, public_base_url=public_base_url) for rec in ordered]
+
+
+def render_card(rec: Recommendation, *, case: GistCase, public_base_url: str) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": capped_summary(rec.summary, rule_id=rec.rule_id),
+        "indicator": Indicator(rec.indicator).value,
+        "detail": card_detail(rec, CITATIONS),
+        "source": source(rec),
+    }
+    suggestions = suggestions_for(rec, case)
+    if suggestions:
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = "at-most-one"  # alternatives: the clinician picks one (#53)
+    card["overrideReasons"] = override_reasons(rec.category)
+    card["links"] = [rule_link(rec, public_base_url)]
+    card["extension"] = {EXTENSION_KEY: extension(rec)}
+    problems = empty_values(card)
+    if problems:
+        log.error("card had empty values, dropped", extra={"rule": rec.rule_id, "paths": problems})
+        return cast(dict[str, Any], _compact(card))
+    return card
+
+
+def capped_summary(summary: str, *, rule_id: str) -> str:
+    """`summary` on one line, ≤ 139 characters; a longer one (a rule bug) is cut with "…"."""
+    line = " ".join(summary.split())
+    if len(line) <= SUMMARY_MAX:
+        return line
+    log.warning("summary longer than %d characters truncated", SUMMARY_MAX, extra={"rule": rule_id})
+    return line[: SUMMARY_MAX - 1].rstrip() + "…"
+
+
+def main_citation_id(rec: Recommendation) -> str | None:
+    """The rule's first citation (its main source); the card's own evidence if the rule is
+    unknown to the registry."""
+    rule = RULES.get(rec.rule_id)
+    ids = tuple(rule.citations) if rule is not None else ()
+    ids = ids or tuple(rec.evidence)
+    return next((cid for cid in ids if cid in CITATIONS), None)
+
+
+def source(rec: Recommendation) -> dict[str, Any]:
+    """Card `source`: guideline name and edition, its URL, and the category as a topic Coding."""
+    topic = {
+        "system": CATEGORY_SYSTEM,
+        "code": Category(rec.category).value,
+        "display": CATEGORY_DISPLAY[Category(rec.category)],
+    }
+    cid = main_citation_id(rec)
+    if cid is None:
+        log.warning("no known citation for rule", extra={"rule": rec.rule_id})
+        return {"label": f"GIST CDS knowledge base {rec.knowledge_version}", "topic": topic}
+    citation = CITATIONS[cid]
+    label = citation.title
+    year = str(citation.year) if citation.year else ""
+    if year and year not in label:
+        label = f"{label}, {year}"
+    result: dict[str, Any] = {"label": label}
+    if citation.url and citation.url.startswith(("https://", "http://")):
+        result["url"] = citation.url
+    result["topic"] = topic
+    return result
+
+
+def rule_page_url(public_base_url: str, rule_id: str, risk: Risk | None = None) -> str:
+    """Absolute URL of the rule page; with the patient's risk cell to highlight when known."""
+    url = f"{public_base_url.rstrip('/')}/rules/{quote(rule_id, safe='')}"
+    if risk is not None:
+        url += "?risk=" + quote(risk_cell_key(risk), safe="")
+    return url
+
+
+def rule_link(rec: Recommendation, public_base_url: str) -> dict[str, str]:
+    rule = RULES.get(rec.rule_id)
+    label = f"Why? Rule {rec.rule_id}"
+    if rule is not None:
+        label += f" — {rule.title}"
+    return {
+        "label": label,
+        "url": rule_page_url(public_base_url, rec.rule_id, rec.risk),
+        "type": "absolute",
+    }
+
+
+def override_reasons(category: Category) -> list[dict[str, str]]:
+    """Coded reasons (each with display, #56) the EHR may offer when a clinician dismisses it.
+    DESIGN: every card gets them, so overrides can be counted per rule; data requests get the
+    reasons that fit a request for data."""
+    codes = _DATA_REASONS if category is Category.DATA_NEEDED else _ACTION_REASONS
+    return [
+        {"system": OVERRIDE_SYSTEM, "code": code, "display": _OVERRIDE_DISPLAY[code]}
+        for code in codes
+    ]
+
+
+def _number(value: float) -> int | float:
+    """55.0 → 55 (as the contract shows it); 1.9 stays 1.9."""
+    return int(value) if float(value).is_integer() else value
+
+
+def risk_extension(risk: Risk) -> dict[str, Any]:
+    result: dict[str, Any] = {"nihModified": risk.nih_modified.value}
+    if risk.afip is not None:
+        afip: dict[str, Any] = {"group": risk.afip.group}
+        if risk.afip.progression_pct is not None:
+            afip["progressionPct"] = _number(risk.afip.progression_pct)
+        if risk.afip.fallback:
+            afip["fallback"] = AFIP_FALLBACK
+        result["afip"] = afip
+    return result
+
+
+def regimen_extension(regimen: Regimen) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "drug": regimen.drug,
+        "doseMgPerDay": _number(regimen.dose_mg_per_day),
+        "schedule": regimen.schedule,
+    }
+    if regimen.duration_months is not None:
+        result["durationMonths"] = regimen.duration_months
+    return result
+
+
+def extension(rec: Recommendation) -> dict[str, Any]:
+    """`extension["org.gist-cds"]`: exactly the contract's fields; absent ones are omitted."""
+    result: dict[str, Any] = {
+        "category": Category(rec.category).value,
+        "ruleId": rec.rule_id,
+        "knowledgeVersion": rec.knowledge_version,
+        "evidence": list(rec.evidence),
+    }
+    if rec.risk is not None:
+        result["risk"] = risk_extension(rec.risk)
+    if rec.regimens:
+        result["regimen"] = regimen_extension(rec.regimens[0])  # the preferred option
+    if rec.line is not None:
+        result["line"] = rec.line
+    if rec.missing_data:
+        result["missingData"] = list(dict.fromkeys(item.fact for item in rec.missing_data))
+    return result
+
+
+def empty_values(value: Any, path: str = "$") -> list[str]:
+    """JSON paths of every null, empty string, empty list or empty object inside `value`."""
+    if value is None or (isinstance(value, str | list | dict | tuple) and len(value) == 0):
+        return [path]
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += empty_values(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found += empty_values(item, f"{path}[{index}]")
+    return found
+
+
+def _compact(value: Any) -> Any:
+    """`value` without empty members (recursively); None when nothing is left."""
+    if isinstance(value, dict):
+        kept = {k: c for k, v in value.items() if (c := _compact(v)) is not None}
+        return kept or None
+    if isinstance(value, list | tuple):
+        items = [c for v in value if (c := _compact(v)) is not None]
+        return items or None
+    if value is None or value == "":
+        return None
+    return value

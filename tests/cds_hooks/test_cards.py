@@ -1,0 +1,290 @@
+"""Card rendering: shape per category, contract extension, ordering, caps, escaping, no empties."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from logic.registry import RULES
+
+from cds_hooks.cards import (
+    CATEGORY_SYSTEM,
+    EXTENSION_KEY,
+    SUMMARY_MAX,
+    empty_values,
+    render_card,
+    render_cards,
+)
+from cds_hooks.validation import schema_errors
+from logic.knowledge.citations import CITATIONS
+from logic.recommendation import (
+    AfipRisk,
+    Category,
+    FactUsed,
+    Indicator,
+    MissingData,
+    NihRisk,
+    Risk,
+)
+from logic.risk import risk_cell_key
+from tests.cds_hooks.card_factory import (
+    BASE_URL,
+    CASE,
+    HIGH_RISK,
+    IMATINIB_400,
+    recommendation,
+)
+
+CONTRACT_FIELDS = {
+    "category",
+    "ruleId",
+    "knowledgeVersion",
+    "evidence",
+    "risk",
+    "regimen",
+    "line",
+    "missingData",
+}
+
+
+def card_for(category: Category, **changes: Any) -> dict[str, Any]:
+    return render_card(recommendation(category, **changes), case=CASE, public_base_url=BASE_URL)
+
+
+@pytest.mark.parametrize("category", list(Category))
+def test_every_category_renders_a_valid_cds_hooks_card(category: Category) -> None:
+    rec = recommendation(category)
+    card = card_for(category)
+
+    assert uuid.UUID(card["uuid"]).version == 4
+    assert card["summary"] == rec.summary
+    assert card["indicator"] == rec.indicator.value
+    assert "Because the **guideline** says so." in card["detail"]
+    assert card["source"]["topic"] == {
+        "system": CATEGORY_SYSTEM,
+        "code": category.value,
+        "display": card["source"]["topic"]["display"],
+    }
+    assert card["source"]["topic"]["display"]
+    assert all(reason["display"] and reason["system"] for reason in card["overrideReasons"])
+    assert empty_values(card) == []
+    assert schema_errors("cds-hooks-response", {"cards": [card]}) == []
+
+
+@pytest.mark.parametrize("category", list(Category))
+def test_extension_has_exactly_the_contract_fields(category: Category) -> None:
+    rec = recommendation(category)
+    ext = card_for(category)["extension"][EXTENSION_KEY]
+
+    assert set(ext) <= CONTRACT_FIELDS
+    assert ext["category"] == category.value
+    assert ext["ruleId"] == rec.rule_id
+    assert ext["knowledgeVersion"] == rec.knowledge_version
+    assert ext["evidence"] == list(rec.evidence)
+    assert ("regimen" in ext) == bool(rec.regimens)
+    assert ("line" in ext) == (rec.line is not None)
+
+
+def test_minimal_recommendation_has_only_the_always_present_fields() -> None:
+    ext = card_for(Category.SURVEILLANCE, facts_used=(), notes=())["extension"][EXTENSION_KEY]
+    assert set(ext) == {"category", "ruleId", "knowledgeVersion", "evidence"}
+
+
+def test_full_extension_matches_the_contract_example() -> None:
+    rec = recommendation(
+        Category.ADJUVANT_TKI,
+        risk=HIGH_RISK,
+        regimens=(IMATINIB_400,),
+        line=1,
+        missing_data=(
+            MissingData("mitoticCount", "not recorded", "could lower the risk group"),
+            MissingData("mitoticCount", "second source", "same fact twice"),
+        ),
+    )
+    ext = render_card(rec, case=CASE, public_base_url=BASE_URL)["extension"][EXTENSION_KEY]
+    assert ext == {
+        "category": "adjuvant-tki",
+        "ruleId": rec.rule_id,
+        "knowledgeVersion": rec.knowledge_version,
+        "evidence": list(rec.evidence),
+        "risk": {"nihModified": "high", "afip": {"group": "6a", "progressionPct": 55}},
+        "regimen": {
+            "drug": "imatinib",
+            "doseMgPerDay": 400,
+            "schedule": "daily",
+            "durationMonths": 36,
+        },
+        "line": 1,
+        "missingData": ["mitoticCount"],
+    }
+    assert isinstance(ext["risk"]["afip"]["progressionPct"], int)
+
+
+def test_afip_fallback_and_missing_percentage_are_rendered_per_contract() -> None:
+    risk = Risk(NihRisk.HIGH, AfipRisk("3a", None, "Insufficient data", fallback=True))
+    card = card_for(Category.ADJUVANT_TKI, risk=risk)
+    assert card["extension"][EXTENSION_KEY]["risk"] == {
+        "nihModified": "high",
+        "afip": {"group": "3a", "fallback": "jejunum-ileum"},
+    }
+    assert "jejunum/ileum column was used" in card["detail"]
+
+
+def test_fractional_percentage_is_kept() -> None:
+    risk = Risk(NihRisk.VERY_LOW, AfipRisk("2", 1.9, "Very low (1.9%)"))
+    card = card_for(Category.SURVEILLANCE, risk=risk)
+    assert card["extension"][EXTENSION_KEY]["risk"]["afip"]["progressionPct"] == 1.9
+    assert "1.9%" in card["detail"]
+
+
+def test_cards_are_ordered_critical_warning_info_and_stable() -> None:
+    recs = [
+        recommendation(Category.SURVEILLANCE, summary="info one"),
+        recommendation(Category.EMERGENCY_SURGICAL_REVIEW, summary="critical"),
+        recommendation(Category.DATA_NEEDED, summary="warning"),
+        recommendation(Category.SURGERY, summary="info two"),
+    ]
+    cards = render_cards(recs, case=CASE, public_base_url=BASE_URL)
+    assert [c["summary"] for c in cards] == ["critical", "warning", "info one", "info two"]
+    assert len({c["uuid"] for c in cards}) == 4
+
+
+def test_no_recommendations_give_no_cards() -> None:
+    assert render_cards([], case=CASE, public_base_url=BASE_URL) == []
+
+
+def test_overlong_summary_is_capped_with_an_ellipsis_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    long = "Adjuvant imatinib " + "very " * 40 + "long"
+    with caplog.at_level(logging.WARNING, logger="gist_cds.cards"):
+        card = card_for(Category.ADJUVANT_TKI, summary=long)
+    assert SUMMARY_MAX - 5 < len(card["summary"]) <= SUMMARY_MAX
+    assert card["summary"].endswith("…")
+    assert card["summary"].startswith("Adjuvant imatinib very")
+    assert any("truncated" in record.getMessage() for record in caplog.records)
+
+
+def test_summary_of_exactly_139_characters_is_untouched() -> None:
+    summary = "x" * SUMMARY_MAX
+    assert card_for(Category.SURGERY, summary=summary)["summary"] == summary
+
+
+def test_source_names_the_rules_main_citation() -> None:
+    rec = recommendation(Category.ADJUVANT_TKI)
+    citation = CITATIONS[RULES[rec.rule_id].citations[0]]
+    source = card_for(Category.ADJUVANT_TKI)["source"]
+    assert source["label"].startswith(citation.title)
+    if citation.year:
+        assert str(citation.year) in source["label"]
+    if citation.url:
+        assert source["url"] == citation.url
+    else:
+        assert "url" not in source
+
+
+def test_link_points_to_the_rule_page_with_the_risk_cell() -> None:
+    rec = recommendation(Category.ADJUVANT_TKI, risk=HIGH_RISK)
+    link = render_card(rec, case=CASE, public_base_url=BASE_URL + "/")["links"][0]
+    assert link["type"] == "absolute"
+    assert link["url"] == (
+        f"{BASE_URL}/rules/{rec.rule_id}?risk={quote(risk_cell_key(HIGH_RISK), safe='')}"
+    )
+    assert link["label"] == f"Why? Rule {rec.rule_id} — {RULES[rec.rule_id].title}"
+
+
+def test_link_without_risk_has_no_query() -> None:
+    rec = recommendation(Category.SURGERY)
+    link = render_card(rec, case=CASE, public_base_url=BASE_URL)["links"][0]
+    assert link["url"] == f"{BASE_URL}/rules/{rec.rule_id}"
+
+
+def test_detail_lists_facts_risk_missing_data_evidence_and_notes() -> None:
+    rec = recommendation(
+        Category.ADJUVANT_TKI,
+        risk=HIGH_RISK,
+        missing_data=(MissingData("genotype", "not recorded", "D842V would rule out imatinib"),),
+    )
+    detail = render_card(rec, case=CASE, public_base_url=BASE_URL)["detail"]
+    for expected in (
+        "**Facts used**",
+        "6.0 cm (pathology)",
+        "2025-03-01",
+        "Observation/size",
+        "**Risk**",
+        "Modified NIH",
+        "**high**",
+        "group **6a**",
+        "55%",
+        "**Missing data**",
+        "D842V would rule out imatinib",
+        "**Evidence**",
+        "SSG XVIII: 5-y OS 92% vs 81.7% (HR 0.45)",
+        "Discuss at the MDT.",
+        "Imatinib 800 mg daily",
+        "(preferred)",
+    ):
+        assert expected in detail, expected
+
+
+@pytest.mark.parametrize(
+    ("hostile", "forbidden"),
+    [
+        ("<img src=x onerror=alert(1)>", "<img"),
+        ("[click me](https://evil.example)", "[click me]("),
+        ("**loud** _quiet_", "**loud**"),
+        ("`code` | cell |", "`code`"),
+        ("![pixel](https://evil.example/p.png)", "!["),
+        ("visit www.evil.example now", "www.evil"),
+    ],
+)
+def test_record_text_cannot_inject_markdown_or_html(hostile: str, forbidden: str) -> None:
+    rec = recommendation(
+        Category.SURGERY,
+        facts_used=(FactUsed("site", hostile, (f"Condition/{hostile}",)),),
+        missing_data=(MissingData("mitoticCount", hostile, "changes risk"),),
+    )
+    detail = render_card(rec, case=CASE, public_base_url=BASE_URL)["detail"]
+    assert forbidden not in detail
+
+
+def test_empty_values_finds_every_kind_of_empty_value() -> None:
+    value = {"a": None, "b": "", "c": [], "d": {}, "e": [{"f": ""}], "ok": [1, "x", {"g": 0}]}
+    assert sorted(empty_values(value)) == ["$.a", "$.b", "$.c", "$.d", "$.e[0].f"]
+    assert empty_values({"fine": [0, False, "x"]}) == []
+
+
+def test_a_card_never_contains_empty_values_even_when_the_recommendation_is_sparse() -> None:
+    rec = recommendation(
+        Category.DATA_NEEDED,
+        rationale="",
+        facts_used=(),
+        evidence_numbers=(),
+        notes=(),
+        regimens=(),
+    )
+    card = render_card(rec, case=CASE, public_base_url=BASE_URL)
+    assert empty_values(card) == []
+
+
+def test_data_needed_cards_offer_data_reasons_and_actions_offer_action_reasons() -> None:
+    data_codes = {r["code"] for r in card_for(Category.DATA_NEEDED)["overrideReasons"]}
+    action_codes = {r["code"] for r in card_for(Category.ADJUVANT_TKI)["overrideReasons"]}
+    assert "data-unavailable" in data_codes
+    assert "patient-declined" not in data_codes
+    assert {"patient-declined", "contraindicated", "disagree-with-evidence"} <= action_codes
+
+
+def test_indicator_comes_from_the_recommendation() -> None:
+    card = card_for(Category.EMERGENCY_SURGICAL_REVIEW, indicator=Indicator.WARNING)
+    assert card["indicator"] == "warning"
+
+
+def test_sparse_recommendation_without_risk_omits_risk_from_detail() -> None:
+    rec = replace(recommendation(Category.SURGERY), risk=None)
+    detail = render_card(rec, case=CASE, public_base_url=BASE_URL)["detail"]
+    assert "**Risk**" not in detail
