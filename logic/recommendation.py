@@ -80,6 +80,7 @@ class AfipRisk:
     progression_pct: float | None
     label: str  # e.g. "High (55%)"
     fallback: bool = False
+    column: str | None = None  # AFIP column used: gastric, jejunum-ileum, duodenum, rectum
 
 
 @dataclass(frozen=True, slots=True)
