@@ -178,6 +178,7 @@ class Hit:
 class ScriptedServer:
     base_url: str
     hits: list[Hit]
+    aborted: list[str]  # paths whose client hung up before the whole answer was sent
 
 
 Script = Callable[[str], Reply]
@@ -205,7 +206,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self.wfile.write(reply.body)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up on purpose (timeouts are what some tests check)
+            self.server.aborted.append(self.path)  # the client gave up (what timeout tests check)
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -218,6 +219,7 @@ class _ScriptedHTTPServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.script = script
         self.hits: list[Hit] = []
+        self.aborted: list[str] = []
 
 
 @contextmanager
@@ -228,7 +230,9 @@ def scripted_server(script: Script, *, base_path: str = "/fhir") -> Iterator[Scr
     thread.start()
     try:
         host, port = httpd.server_address[:2]
-        yield ScriptedServer(base_url=f"http://{host!s}:{port}{base_path}", hits=httpd.hits)
+        yield ScriptedServer(
+            base_url=f"http://{host!s}:{port}{base_path}", hits=httpd.hits, aborted=httpd.aborted
+        )
     finally:
         httpd.shutdown()
         httpd.server_close()

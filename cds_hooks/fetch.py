@@ -1,0 +1,458 @@
+"""Prefetch resolution: use what the EHR sent, fetch the rest from its FHIR server.
+
+CDS Hooks 2.0 semantics: a prefetch key holding data is used as is (a paginated searchset is
+completed by following its `next` links); `null` means the EHR has no data; an absent key, or one
+holding an OperationOutcome, is fetched from `fhirServer` with the `fhirAuthorization` token.
+
+Security: no request (and so no token) ever goes to a server outside `allowed_servers`, nor to a
+`next` link outside that server's base; redirects are not followed; one time budget bounds the
+whole call; bodies are size-capped. Problem reasons never carry the token, URLs or patient ids.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Collection, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+import requests
+
+from fhir_mappings.prefetch_templates import PREFETCH_TEMPLATES, REQUIRED_KEYS, render
+
+log = logging.getLogger(__name__)
+
+#: FHIR `id` datatype; anything else in `context.patientId` is never put into a URL.
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+MAX_WORKERS = 8
+#: HTTP work stops this much before the deadline so cut-off searches can still hand back the
+#: pages they have before `resolve` stops waiting (at most a tenth of the budget).
+WRAP_UP_S = 0.15
+READ_SIZE = 64 * 1024
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class FetchProblem:
+    """Why one key's data is missing or incomplete. `reason` is safe to log and show."""
+
+    key: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ResolvedData:
+    """The data per prefetch key, and how each key was obtained.
+
+    `values` holds a resource or a searchset Bundle per key with data (pages merged into one
+    Bundle). A key whose prefetched Bundle was completed from the server is in both `prefetched`
+    and `fetched`. `empty` holds the keys the EHR declared as having no data (`null`).
+    """
+
+    values: dict[str, Any]
+    problems: tuple[FetchProblem, ...]
+    prefetched: frozenset[str]
+    fetched: frozenset[str]
+    empty: frozenset[str]
+
+
+class PrefetchUnavailable(Exception):
+    """Required data was neither prefetched nor fetchable: the service answers 412."""
+
+    def __init__(self, reason: str, keys: Collection[str] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.keys = tuple(sorted(keys))
+
+
+class _Failed(Exception):
+    """One HTTP exchange failed; `args[0]` is a log-safe reason."""
+
+
+def normalise_base(url: str) -> str | None:
+    """The canonical form of a FHIR base URL (lower-case scheme/host, no default port, no
+    trailing slash), or None when it is not a plain http(s) base (credentials, query, fragment)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def on_base(url: str, base: str) -> bool:
+    """True when absolute `url` lies under the normalised FHIR base `base`."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.username is not None or parts.password is not None:
+        return False
+    start = normalise_base(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
+    return start is not None and (start == base or start.startswith(base + "/"))
+
+
+def _expected_type(template: str) -> str:
+    """`Patient/{{..}}` is a read (a Patient comes back); `Condition?..` a search (a Bundle)."""
+    return template.split("/", 1)[0] if "?" not in template else "Bundle"
+
+
+def _is_outcome(value: Any) -> bool:
+    return isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
+
+
+def _next_link(bundle: Mapping[str, Any]) -> str | None:
+    links = bundle.get("link")
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if isinstance(link, Mapping) and link.get("relation") == "next":
+            url = link.get("url")
+            return url if isinstance(url, str) and url else None
+    return None
+
+
+def _entries(bundle: Mapping[str, Any]) -> list[Any]:
+    """Entries carrying data; `search.mode = outcome` entries are server warnings, not data."""
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return []
+    return [
+        e
+        for e in entries
+        if isinstance(e, Mapping)
+        and isinstance(e.get("resource"), Mapping)
+        and not (isinstance(e.get("search"), Mapping) and e["search"].get("mode") == "outcome")
+    ]
+
+
+@dataclass
+class _Fetcher:
+    """The HTTP side: one session, one deadline, one allowlisted base, one optional token."""
+
+    session: requests.Session
+    base: str
+    token: str | None
+    deadline: float
+    max_pages: int
+    max_bytes: int
+
+    def get_json(self, url: str) -> Any:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Failed("time budget used up before the request")
+        headers = {"Accept": "application/fhir+json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            with self.session.get(
+                url,
+                headers=headers,
+                timeout=(remaining, remaining),
+                allow_redirects=False,
+                stream=True,
+            ) as response:
+                status = response.status_code
+                if 300 <= status < 400:
+                    raise _Failed(
+                        f"FHIR server answered HTTP {status} (redirects are not followed)"
+                    )
+                if not 200 <= status < 300:
+                    raise _Failed(f"FHIR server answered HTTP {status}")
+                body = self._read_body(response)
+        except requests.Timeout:
+            raise _Failed("FHIR server did not answer within the time budget") from None
+        except requests.RequestException as exc:
+            raise _Failed(f"could not read from the FHIR server ({type(exc).__name__})") from None
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError):
+            raise _Failed("FHIR server answered with a body that is not valid JSON") from None
+
+    def _read_body(self, response: requests.Response) -> bytes:
+        """Read with `read1` (returns after each socket read, unlike `iter_content`, which blocks
+        until a whole chunk arrives), so a slow-drip body is cut at the deadline."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise _Failed(f"FHIR server response is larger than {self.max_bytes} bytes")
+        body = bytearray()
+        while chunk := response.raw.read1(READ_SIZE, decode_content=True):
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise _Failed(f"FHIR server response is larger than {self.max_bytes} bytes")
+            if time.monotonic() > self.deadline:
+                raise _Failed("FHIR server did not answer within the time budget")
+        return bytes(body)
+
+    def read(self, url: str, resource_type: str) -> tuple[Any, list[str]]:
+        value = self.get_json(url)
+        if not isinstance(value, Mapping) or value.get("resourceType") != resource_type:
+            found = value.get("resourceType") if isinstance(value, Mapping) else None
+            raise _Failed(
+                f"FHIR server answered with {found or 'no resource'}, not {resource_type}"
+            )
+        return dict(value), []
+
+    def complete(self, first: Mapping[str, Any] | None, url: str | None) -> tuple[Any, list[str]]:
+        """Fetch a search (or the rest of a prefetched page) following same-base `next` links;
+        returns one merged searchset Bundle and the problems that left it incomplete."""
+        entries: list[Any] = []
+        total: Any = None
+        seen: set[str] = set()
+        pages = 0
+        if first is not None:
+            entries += _entries(first)
+            total = first.get("total")
+            pages = 1
+        problems: list[str] = []
+        while url is not None:
+            if url in seen:
+                problems.append("incomplete: the server's next links loop")
+                break
+            if pages >= self.max_pages:
+                problems.append(f"incomplete: stopped after {self.max_pages} pages")
+                break
+            if not on_base(url, self.base):
+                problems.append("incomplete: a next link points outside the FHIR server")
+                break
+            seen.add(url)
+            try:
+                page = self.get_json(url)
+            except _Failed as failed:
+                if pages == 0:
+                    raise
+                problems.append(f"incomplete: {failed.args[0]}")
+                break
+            if not isinstance(page, Mapping) or page.get("resourceType") != "Bundle":
+                found = page.get("resourceType") if isinstance(page, Mapping) else None
+                reason = f"FHIR server answered with {found or 'no resource'}, not a Bundle"
+                if pages == 0:
+                    raise _Failed(reason)
+                problems.append(f"incomplete: {reason}")
+                break
+            pages += 1
+            entries += _entries(page)
+            if total is None:
+                total = page.get("total")
+            nxt = _next_link(page)
+            url = urljoin(url, nxt) if nxt else None
+        merged: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "entry": entries}
+        if not problems:
+            merged["total"] = len(entries)
+        elif isinstance(total, int):
+            merged["total"] = total
+        return merged, problems
+
+
+@dataclass
+class _Plan:
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: list[FetchProblem] = field(default_factory=list)
+    prefetched: set[str] = field(default_factory=set)
+    empty: set[str] = field(default_factory=set)
+    to_fetch: list[str] = field(default_factory=list)  # absent / OperationOutcome / unusable
+    to_continue: dict[str, str] = field(default_factory=dict)  # prefetched page -> its next link
+
+
+def _plan(prefetch: Mapping[str, Any], templates: Mapping[str, str]) -> _Plan:
+    plan = _Plan()
+    for key, template in templates.items():
+        if key not in prefetch:
+            plan.to_fetch.append(key)
+            continue
+        value = prefetch[key]
+        expected = _expected_type(template)
+        if value is None:
+            plan.empty.add(key)
+        elif _is_outcome(value) or not isinstance(value, Mapping):
+            plan.to_fetch.append(key)  # the EHR's error, or unusable: fetch it ourselves
+        elif value.get("resourceType") != expected:
+            plan.to_fetch.append(key)
+        else:
+            plan.values[key] = value
+            plan.prefetched.add(key)
+            if expected == "Bundle" and (nxt := _next_link(value)):
+                plan.to_continue[key] = nxt
+    return plan
+
+
+def _why_not_fetchable(
+    fhir_server: str | None, base: str | None, allowed: set[str], patient_id: str
+) -> str | None:
+    if not fhir_server:
+        return "not prefetched and no fhirServer to fetch from"
+    if base is None:
+        return "fhirServer is not a plain http(s) base URL"
+    if base not in allowed:
+        return "fhirServer is not allowed for this client"
+    if not FHIR_ID.fullmatch(patient_id):
+        return "patientId is not a plain FHIR id"
+    return None
+
+
+def resolve(
+    prefetch: Mapping[str, Any] | None,
+    *,
+    patient_id: str,
+    fhir_server: str | None,
+    access_token: str | None,
+    allowed_servers: Collection[str],
+    timeout_s: float,
+    templates: Mapping[str, str] = PREFETCH_TEMPLATES,
+    required: Collection[str] = REQUIRED_KEYS,
+    session: requests.Session | None = None,
+    max_pages: int = 20,
+    max_response_bytes: int = 20 * 1024 * 1024,
+) -> ResolvedData:
+    """Resolve every template key to data, within `timeout_s` for the whole call.
+
+    Raises PrefetchUnavailable (412) only when a required key is neither prefetched nor
+    fetchable; a fetch that was tried and failed is a FetchProblem (the service still answers).
+    """
+    started = time.monotonic()
+    deadline = started + timeout_s
+    plan = _plan(prefetch or {}, templates)
+    base = normalise_base(fhir_server) if fhir_server else None
+    allowed = {b for b in (normalise_base(a) for a in allowed_servers) if b is not None}
+    blocked = _why_not_fetchable(fhir_server, base, allowed, patient_id)
+    if blocked is not None:
+        missing_required = [k for k in plan.to_fetch if k in required]
+        if missing_required:
+            raise PrefetchUnavailable(
+                f"required prefetch {', '.join(sorted(missing_required))}: {blocked}",
+                missing_required,
+            )
+        plan.problems += [FetchProblem(k, blocked) for k in plan.to_fetch]
+        plan.problems += [
+            FetchProblem(k, f"incomplete: prefetched page has more; {blocked}")
+            for k in plan.to_continue
+        ]
+        return _result(plan, set(), started)
+    assert base is not None  # narrowed by _why_not_fetchable
+    fetched = _fetch_all(
+        plan,
+        templates,
+        patient_id,
+        session,
+        base,
+        access_token,
+        deadline,
+        max_pages,
+        max_response_bytes,
+    )
+    return _result(plan, fetched, started)
+
+
+def _fetch_all(
+    plan: _Plan,
+    templates: Mapping[str, str],
+    patient_id: str,
+    session: requests.Session | None,
+    base: str,
+    token: str | None,
+    deadline: float,
+    max_pages: int,
+    max_bytes: int,
+) -> set[str]:
+    """Run every fetch in parallel; give up on whatever is unfinished at the deadline."""
+    jobs = len(plan.to_fetch) + len(plan.to_continue)
+    if jobs == 0:
+        return set()
+    own = session is None
+    http = requests.Session() if session is None else session
+    if own:
+        http.trust_env = False  # no proxies or .netrc credentials from the environment
+    budget = deadline - time.monotonic()
+    io_deadline = deadline - min(WRAP_UP_S, max(budget, 0.0) / 10)
+    fetcher = _Fetcher(http, base, token, io_deadline, max_pages, max_bytes)
+    pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, jobs), thread_name_prefix="fhir-fetch")
+    futures: dict[Future[tuple[Any, list[str]]], str] = {}
+    for key in plan.to_fetch:
+        template = templates[key]
+        url = f"{base}/{render(template, quote(patient_id, safe=''))}"
+        expected = _expected_type(template)
+        if expected == "Bundle":
+            futures[pool.submit(fetcher.complete, None, url)] = key
+        else:
+            futures[pool.submit(fetcher.read, url, expected)] = key
+    for key, nxt in plan.to_continue.items():
+        first = plan.values[key]
+        futures[pool.submit(fetcher.complete, first, urljoin(base + "/", nxt))] = key
+    if own:
+        _close_when_done(list(futures), http)
+
+    fetched: set[str] = set()
+    pending = set(futures)
+    while pending and (remaining := deadline - time.monotonic()) > 0:
+        _, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
+    pool.shutdown(wait=False, cancel_futures=True)  # never wait for stragglers
+    for future, key in futures.items():
+        if future in pending:
+            plan.problems.append(
+                FetchProblem(key, "FHIR server did not answer within the time budget")
+            )
+            continue
+        try:
+            value, problems = future.result()
+        except _Failed as failed:
+            plan.problems.append(FetchProblem(key, failed.args[0]))
+            continue
+        plan.values[key] = value
+        fetched.add(key)
+        plan.problems += [FetchProblem(key, reason) for reason in problems]
+    return fetched
+
+
+def _close_when_done(futures: list[Future[Any]], session: requests.Session) -> None:
+    """Close our own session once the last fetch ends (stragglers may outlive the call)."""
+    lock = threading.Lock()
+    left = [len(futures)]
+
+    def done(_: Future[Any]) -> None:
+        with lock:
+            left[0] -= 1
+            last = left[0] == 0
+        if last:
+            session.close()
+
+    for future in futures:
+        future.add_done_callback(done)
+
+
+def _result(plan: _Plan, fetched: set[str], started: float) -> ResolvedData:
+    problems = tuple(plan.problems)
+    log.info(
+        "prefetch resolved",
+        extra={
+            "prefetched": sorted(plan.prefetched),
+            "fetched": sorted(fetched),
+            "empty": sorted(plan.empty),
+            "problems": [f"{p.key}: {p.reason}" for p in problems],
+            "fetch_ms": round((time.monotonic() - started) * 1000, 1),
+        },
+    )
+    return ResolvedData(
+        values=plan.values,
+        problems=problems,
+        prefetched=frozenset(plan.prefetched),
+        fetched=frozenset(fetched),
+        empty=frozenset(plan.empty),
+    )
