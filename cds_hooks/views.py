@@ -24,6 +24,7 @@ from cds_hooks.errors import (
 )
 from cds_hooks.feedback import parse_feedback
 from cds_hooks.fetch import PrefetchUnavailable
+from cds_hooks.openapi import openapi_document
 from cds_hooks.pipeline import run_patient_view
 from cds_hooks.runtime import Runtime
 from cds_hooks.services import SERVICES, ServiceDefinition, discovery_document
@@ -192,6 +193,11 @@ def feedback(service_id: str) -> Response:
         extra={"event": "feedback", "service": service.id, "feedback_items": len(items)},
     )
     return jsonify({"received": len(items), "stored": stored})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
 
 
 @bp.get("/healthz")

@@ -1,0 +1,242 @@
+"""The OpenAPI 3.1 description of the HTTP API, built from the JSON Schemas the service itself
+validates with, so the document cannot drift from the code (a test also compares the routes)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from cds_hooks.validation import SCHEMA_PACKAGE
+
+_OUTCOME = {
+    "type": "object",
+    "required": ["resourceType", "issue"],
+    "properties": {
+        "resourceType": {"const": "OperationOutcome"},
+        "issue": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["severity", "code"],
+                "properties": {
+                    "severity": {"enum": ["fatal", "error", "warning", "information"]},
+                    "code": {"type": "string"},
+                    "diagnostics": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+_FEEDBACK_REQUEST = {
+    "type": "object",
+    "required": ["feedback"],
+    "properties": {
+        "feedback": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["card", "outcome", "outcomeTimestamp"],
+                "properties": {
+                    "card": {"type": "string", "minLength": 1},
+                    "outcome": {"enum": ["accepted", "overridden"]},
+                    "outcomeTimestamp": {"type": "string", "format": "date-time"},
+                    "acceptedSuggestions": {
+                        "type": "array",
+                        "items": {"type": "object", "required": ["id"],
+                                  "properties": {"id": {"type": "string"}}},
+                    },
+                    "overrideReason": {
+                        "type": "object",
+                        "properties": {
+                            "reason": {"type": "object"},
+                            "userComment": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+_FEEDBACK_RESPONSE = {
+    "type": "object",
+    "required": ["received", "stored"],
+    "properties": {"received": {"type": "integer"}, "stored": {"type": "integer"}},
+}
+
+_HEALTH = {
+    "type": "object",
+    "required": ["status", "database", "knowledgeVersion"],
+    "properties": {
+        "status": {"enum": ["ok", "degraded"]},
+        "database": {"type": "string"},
+        "knowledgeVersion": {"type": "string"},
+        "auth": {"enum": ["on", "off"]},
+    },
+}
+
+
+def _rebase_refs(node: Any, prefix: str) -> Any:
+    """Point a schema file's local `#/$defs/...` refs at its place inside the OpenAPI document."""
+    if isinstance(node, dict):
+        return {
+            key: (prefix + value[1:] if key == "$ref" and value.startswith("#/") else
+                  _rebase_refs(value, prefix))
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_rebase_refs(item, prefix) for item in node]
+    return node
+
+
+def _schema(name: str, component: str) -> dict[str, Any]:
+    text = resources.files(SCHEMA_PACKAGE).joinpath(f"{name}.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    schema.pop("$schema", None)
+    schema.pop("$id", None)
+    rebased: dict[str, Any] = _rebase_refs(schema, f"#/components/schemas/{component}")
+    return rebased
+
+
+def _json(ref: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    names = {
+        400: "Malformed or invalid request",
+        401: "Missing or invalid JWT (bare outcome)",
+        404: "Unknown service or route",
+        405: "Method not allowed",
+        412: "Required data neither prefetched nor fetchable",
+        413: "Body over the size limit",
+        415: "Content-Type is not application/json",
+        503: "Database unreachable",
+    }
+    return {str(s): {"description": names[s], "content": _json("OperationOutcome")} for s in statuses}
+
+
+_SERVICE_ID = {
+    "name": "service_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9\\-_.]{1,64}$"},
+}
+_BEARER = [{"cdsClientJwt": []}]
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The API description (cached per process)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "gist-cds",
+            "version": "0.1.0",
+            "description": "CDS Hooks 2.0 service for GIST management. Errors are FHIR "
+            "OperationOutcome bodies.",
+        },
+        "paths": {
+            "/cds-services": {
+                "get": {
+                    "operationId": "discovery",
+                    "security": _BEARER,
+                    "responses": {
+                        "200": {"description": "Discovery document", "content": _json("Discovery")},
+                        **_errors(401),
+                    },
+                }
+            },
+            "/cds-services/{service_id}": {
+                "post": {
+                    "operationId": "callService",
+                    "security": _BEARER,
+                    "parameters": [_SERVICE_ID],
+                    "requestBody": {"required": True, "content": _json("HookRequest")},
+                    "responses": {
+                        "200": {"description": "Cards", "content": _json("HookResponse")},
+                        **_errors(400, 401, 404, 412, 413, 415),
+                    },
+                }
+            },
+            "/cds-services/{service_id}/feedback": {
+                "post": {
+                    "operationId": "feedback",
+                    "security": _BEARER,
+                    "parameters": [_SERVICE_ID],
+                    "requestBody": {"required": True, "content": _json("FeedbackRequest")},
+                    "responses": {
+                        "200": {"description": "Stored", "content": _json("FeedbackResponse")},
+                        **_errors(400, 401, 404, 413, 415),
+                    },
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "health",
+                    "security": [],
+                    "responses": {
+                        "200": {"description": "Healthy", "content": _json("Health")},
+                        "503": {"description": "Database unreachable", "content": _json("Health")},
+                    },
+                }
+            },
+            "/rules": {
+                "get": {
+                    "operationId": "listRules",
+                    "security": [],
+                    "responses": {"200": {"description": "HTML list of rules",
+                                          "content": {"text/html": {"schema": {"type": "string"}}}}},
+                }
+            },
+            "/rules/{rule_id}": {
+                "get": {
+                    "operationId": "rulePage",
+                    "security": [],
+                    "parameters": [
+                        {"name": "rule_id", "in": "path", "required": True,
+                         "schema": {"type": "string"}},
+                        {"name": "risk", "in": "query", "required": False,
+                         "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": {"description": "HTML rule page",
+                                "content": {"text/html": {"schema": {"type": "string"}}}},
+                        "404": {"description": "Unknown rule",
+                                "content": {"text/html": {"schema": {"type": "string"}}}},
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "security": [],
+                    "responses": {"200": {"description": "This document",
+                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "cdsClientJwt": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT (ES384/RS384; aud = the URL called)",
+                }
+            },
+            "schemas": {
+                "HookRequest": _schema("cds-hooks-request", "HookRequest"),
+                "HookResponse": _schema("cds-hooks-response", "HookResponse"),
+                "Discovery": _schema("cds-hooks-discovery", "Discovery"),
+                "FeedbackRequest": _FEEDBACK_REQUEST,
+                "FeedbackResponse": _FEEDBACK_RESPONSE,
+                "Health": _HEALTH,
+                "OperationOutcome": _OUTCOME,
+            },
+        },
+    }
