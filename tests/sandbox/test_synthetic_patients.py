@@ -1,0 +1,146 @@
+"""The synthetic patients are valid, loadable FHIR and the service gives each one exactly the
+card categories its manifest expects from the knowledge base (issue 6)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from fhir_mappings.prefetch_templates import PATIENT_KEY, PREFETCH_TEMPLATES
+from fhir_mappings.r4b import validation_errors
+from logic.recommendation import Category
+from sandbox.patients import (
+    PATIENTS_DIR,
+    ManifestEntry,
+    load_bundle,
+    load_manifest,
+    prefetch_for,
+    resources,
+)
+
+MANIFEST = load_manifest()
+FHIR_ID = re.compile(r"[A-Za-z0-9\-\.]{1,64}")
+CdsCall = Callable[[dict[str, Any], str], dict[str, Any]]
+
+
+def by_patient(entry: ManifestEntry) -> str:
+    return entry["id"]
+
+
+# --- (1) the manifest ------------------------------------------------------------------------
+
+
+def test_manifest_has_at_least_30_patients_with_unique_ids_and_existing_files() -> None:
+    ids = [entry["id"] for entry in MANIFEST]
+    assert len(ids) >= 30
+    assert len(set(ids)) == len(ids)
+    for entry in MANIFEST:
+        assert FHIR_ID.fullmatch(entry["id"]), entry["id"]
+        assert (PATIENTS_DIR / entry["file"]).is_file(), entry["file"]
+
+
+def test_every_card_category_except_order_alert_is_expected_somewhere() -> None:
+    expected = {category for entry in MANIFEST for category in entry["expected_categories"]}
+    wanted = {c.value for c in Category} - {Category.ORDER_ALERT.value}
+    assert wanted <= expected, sorted(wanted - expected)
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=by_patient)
+def test_manifest_entry_is_complete(entry: ManifestEntry) -> None:
+    categories = entry["expected_categories"]
+    assert categories == sorted(set(categories))
+    assert set(categories) <= {c.value for c in Category}
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", entry["vignette"].strip()) if s]
+    assert 2 <= len(sentences) <= 4, entry["vignette"]
+    assert entry["title"]
+    assert entry["notes"]
+
+
+# --- (2) the bundles -------------------------------------------------------------------------
+
+
+def _references(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "reference" and isinstance(value, str):
+                yield value
+            else:
+                yield from _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _references(item)
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=by_patient)
+def test_bundle_is_a_put_transaction_for_one_patient(entry: ManifestEntry) -> None:
+    bundle = load_bundle(entry["id"])
+    assert bundle["resourceType"] == "Bundle"
+    assert bundle["type"] == "transaction"
+    full_urls = [e["fullUrl"] for e in bundle["entry"]]
+    assert len(set(full_urls)) == len(full_urls)
+    for e in bundle["entry"]:
+        resource = e["resource"]
+        assert FHIR_ID.fullmatch(resource["id"]), resource["id"]
+        assert e["request"] == {
+            "method": "PUT",
+            "url": f"{resource['resourceType']}/{resource['id']}",
+        }
+    patients = [r for r in resources(bundle) if r["resourceType"] == "Patient"]
+    assert [p["id"] for p in patients] == [entry["id"]]
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=by_patient)
+def test_every_resource_is_valid_r4_except_the_declared_invalid_ones(entry: ManifestEntry) -> None:
+    declared = set(entry.get("invalid_resources", []))
+    invalid = {
+        f"{r['resourceType']}/{r['id']}"
+        for r in resources(load_bundle(entry["id"]))
+        if validation_errors(r)
+    }
+    assert invalid == declared
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=by_patient)
+def test_every_reference_resolves_inside_the_bundle(entry: ManifestEntry) -> None:
+    bundle = load_bundle(entry["id"])
+    local = {f"{r['resourceType']}/{r['id']}" for r in resources(bundle)}
+    full_urls = {e["fullUrl"] for e in bundle["entry"]}
+    for resource in resources(bundle):
+        contained = {f"#{c['id']}" for c in resource.get("contained", [])}
+        for ref in _references(resource):
+            assert ref in local | full_urls | contained, f"{resource['id']}: {ref}"
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=by_patient)
+def test_prefetch_has_every_template_key_and_all_of_the_patients_resources(
+    entry: ManifestEntry,
+) -> None:
+    bundle = load_bundle(entry["id"])
+    prefetch = prefetch_for(bundle)
+    assert set(prefetch) == set(PREFETCH_TEMPLATES)
+    assert prefetch[PATIENT_KEY]["id"] == entry["id"]
+    for key, template in PREFETCH_TEMPLATES.items():
+        if key == PATIENT_KEY:
+            continue
+        resource_type = template.split("?", 1)[0]
+        searchset = prefetch[key]
+        assert searchset["type"] == "searchset"
+        got = [e["resource"]["id"] for e in searchset["entry"]]
+        want = [r["id"] for r in resources(bundle) if r["resourceType"] == resource_type]
+        assert got == want
+        assert searchset["total"] == len(want)
+
+
+# --- (3) end to end over HTTP ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=by_patient)
+def test_service_returns_exactly_the_expected_categories(
+    entry: ManifestEntry, cds_call: CdsCall
+) -> None:
+    response = cds_call(prefetch_for(load_bundle(entry["id"])), entry["id"])
+    got = sorted({card["extension"]["org.gist-cds"]["category"] for card in response["cards"]})
+    assert got == entry["expected_categories"], entry["title"]
