@@ -1,0 +1,160 @@
+"""The `gist-cds` command line: evaluate offline, discovery, and serve under real gunicorn."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from cds_hooks.cli import main
+from cds_hooks.validation import schema_errors
+from tests.cds_hooks.test_http_api import gist_prefetch
+from tests.support.live import hook_request
+
+GIST_CDS = str(Path(sys.executable).parent / "gist-cds")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def write(tmp_path: Path, name: str, document: Any) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_evaluate_a_hook_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "request.json", hook_request("p1", gist_prefetch()))
+    assert main(["evaluate", str(path)]) == 0
+    response = json.loads(capsys.readouterr().out)
+    assert schema_errors("cds-hooks-response", response) == []
+    assert response["cards"]
+
+
+def test_evaluate_a_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    prefetch = gist_prefetch()
+    entries = [{"resource": prefetch["patient"]}] + prefetch["conditions"]["entry"]
+    path = write(tmp_path, "bundle.json", {"resourceType": "Bundle", "type": "collection", "entry": entries})
+    assert main(["evaluate", str(path)]) == 0
+    response = json.loads(capsys.readouterr().out)
+    assert schema_errors("cds-hooks-response", response) == []
+    assert response["cards"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"resourceType": "Patient"}', "FHIR Bundle or a CDS Hooks request"),
+        ('{"hook": "patient-view"}', "invalid CDS Hooks request"),
+    ],
+)
+def test_evaluate_rejects_bad_files_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    assert main(["evaluate", str(path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_evaluate_without_required_prefetch_reports_412(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prefetch = gist_prefetch()
+    del prefetch["conditions"]
+    path = write(tmp_path, "request.json", hook_request("p1", prefetch))
+    assert main(["evaluate", str(path)]) == 2
+    assert "412" in capsys.readouterr().err
+
+
+def test_discovery_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["discovery"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert schema_errors("cds-hooks-discovery", document) == []
+
+
+def test_demo_mode_refuses_a_public_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIST_CDS_AUTH", "off")
+    assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 2
+
+
+def test_auth_on_without_trusted_clients_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIST_CDS_TRUSTED_CLIENTS", str(tmp_path / "missing.json"))
+    monkeypatch.setenv("GIST_CDS_DATABASE_URL", f"sqlite:///{tmp_path}/db.sqlite3")
+    from cds_hooks.app import create_app
+    from cds_hooks.config import ConfigError
+
+    with pytest.raises(ConfigError):
+        create_app(warm=False)
+
+
+def _serve(tmp_path: Path, *extra: str, scheme: str = "http") -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    base = f"{scheme}://127.0.0.1:{port}"
+    env = os.environ | {
+        "GIST_CDS_AUTH": "off",
+        "GIST_CDS_PUBLIC_BASE_URL": base,
+        "GIST_CDS_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3",
+    }
+    proc = subprocess.Popen(
+        [GIST_CDS, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", *extra],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    return proc, base
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], **kwargs: Any) -> requests.Response:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(proc.stderr.read().decode() if proc.stderr else "server exited")
+        try:
+            return requests.get(url, timeout=2, **kwargs)
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} never answered")
+
+
+def test_serve_runs_gunicorn_workers_that_answer(tmp_path: Path) -> None:
+    proc, base = _serve(tmp_path)
+    try:
+        assert _wait(base + "/healthz", proc).status_code == 200
+        response = requests.post(
+            base + "/cds-services/gist-treatment", json=hook_request("p1", gist_prefetch()), timeout=10
+        )
+        assert response.status_code == 200
+        assert schema_errors("cds-hooks-response", response.json()) == []
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=15)
+    assert b"DEMO MODE" in stderr  # the loud warning of GIST_CDS_AUTH=off
+
+
+def test_serve_with_tls(tmp_path: Path) -> None:
+    from tests.support.https_server import write_certificates
+
+    ca, cert, key = write_certificates(tmp_path)
+    proc, base = _serve(tmp_path, "--certfile", str(cert), "--keyfile", str(key), scheme="https")
+    try:
+        response = _wait(base + "/cds-services", proc, verify=str(ca))
+        assert response.status_code == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)
