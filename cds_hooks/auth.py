@@ -188,7 +188,8 @@ def _checked_header(token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
-        raise AuthError(f"malformed token header ({type(exc).__name__})") from None
+        # PyJWT's header messages name the problem (padding, crit, kid type), never claims.
+        raise AuthError(f"malformed token header: {str(exc)[:80]}") from None
     alg = header.get("alg")
     if alg not in ALLOWED_ALGORITHMS:
         raise AuthError(f"alg {str(alg)[:16]!r} not allowed")

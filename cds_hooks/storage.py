@@ -216,7 +216,9 @@ class Storage:
             where=replay_table.c.expires_at < now,
         )
         with self._write() as conn:
-            fresh = conn.execute(stmt).rowcount == 1
+            # RETURNING yields a row only if this call inserted (or revived) the record; rowcount
+            # is not reliable for INSERT across drivers.
+            fresh = conn.execute(stmt.returning(replay_table.c.jti)).first() is not None
         if now - self._last_purge >= PURGE_INTERVAL_S:
             self._last_purge = now
             with self._write() as conn:
@@ -314,7 +316,8 @@ class Storage:
                     "received_at": received,
                 }
                 stmt = self._insert_ignore(feedback_table).values(**row)
-                stored += max(conn.execute(stmt).rowcount, 0)
+                if conn.execute(stmt.returning(feedback_table.c.id)).first() is not None:
+                    stored += 1
         return stored
 
     def feedback_rows(self) -> list[StoredFeedback]:

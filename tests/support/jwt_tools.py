@@ -131,7 +131,9 @@ def mint(
     if isinstance(signing_key, SigningKey):
         fields = {k: v for k, v in header.items() if k != "alg"}
         fields.setdefault("typ", None)  # PyJWT adds typ=JWT unless told None
-        return jwt.encode(claims, signing_key.private_key, algorithm=alg, headers=fields)
+        # PyJWS signs the payload bytes as given, so malformed claims (iss: []) can be minted.
+        payload = json.dumps(claims, separators=(",", ":")).encode()
+        return jwt.api_jws.encode(payload, signing_key.private_key, algorithm=alg, headers=fields)
     return _forge(header, claims, signing_key)
 
 
