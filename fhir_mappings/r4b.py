@@ -66,6 +66,11 @@ def warm_up() -> None:
             "code": {"text": "warm-up"},
             "subject": {"reference": "Patient/warm-up"},
             "effectiveDateTime": "2024-01-01T00:00:00Z",
-            "valueQuantity": {"value": 1, "unit": "cm", "system": "http://unitsofmeasure.org", "code": "cm"},
+            "valueQuantity": {
+                "value": 1,
+                "unit": "cm",
+                "system": "http://unitsofmeasure.org",
+                "code": "cm",
+            },
         }
     )

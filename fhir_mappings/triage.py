@@ -1,0 +1,46 @@
+"""Cheap pre-filter on raw JSON: which resources can matter for the case at all.
+
+Only these are validated with R4B and mapped, so a patient with thousands of unrelated
+Observations costs a dictionary look-up per resource, not a model validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from fhir_mappings import conditions, medications, observations, procedures
+from fhir_mappings.jsonpath import JsonObj
+
+
+class Family(StrEnum):
+    PATIENT = "Patient"
+    CONDITION = "Condition"
+    OBSERVATION = "Observation"
+    MEDICATION_USE = "MedicationUse"
+    MEDICATION = "Medication"
+    PROCEDURE = "Procedure"
+
+
+def family(resource: JsonObj, medication_index: Mapping[str, JsonObj]) -> Family | None:
+    kind = resource.get("resourceType")
+    if kind == "Patient":
+        return Family.PATIENT
+    if kind == "Observation":
+        return Family.OBSERVATION if observations.kind_of(resource) is not None else None
+    if kind == "Condition":
+        relevant = (
+            conditions.is_primary_gist(resource)
+            or conditions.is_metastasis(resource)
+            or conditions.is_nf1(resource)
+            or conditions.is_emergency_candidate(resource)
+        )
+        return Family.CONDITION if relevant else None
+    if kind in medications.MEDICATION_USE_TYPES:
+        found = medications.drugs_of(resource, medication_index)
+        return Family.MEDICATION_USE if found else None
+    if kind == "Medication":
+        return Family.MEDICATION if medications.drugs_in(resource.get("code")) else None
+    if kind == "Procedure":
+        return Family.PROCEDURE if procedures.is_candidate(resource) else None
+    return None
