@@ -16,6 +16,7 @@ class PatientListing:
     title: str
     vignette: str
     expected_categories: tuple[str, ...]
+    kb_rules: tuple[str, ...] = ()  # knowledge-base rules behind the expectation
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -24,6 +25,7 @@ class PatientListing:
             "title": self.title,
             "vignette": self.vignette,
             "expectedCategories": list(self.expected_categories),
+            "kbRules": list(self.kb_rules),
         }
 
 
@@ -57,11 +59,12 @@ def load_catalog() -> tuple[list[PatientListing], list[Mapping[str, Any]]]:
             raise ValueError(f"synthetic patient {entry['id']!r} has no Patient resource")
         listings.append(
             PatientListing(
-                key=str(entry["id"]),
+                key=entry["id"],
                 patient_id=patient_id,
-                title=str(entry.get("title", entry["id"])),
-                vignette=str(entry.get("vignette", "")),
-                expected_categories=tuple(entry.get("expectedCategories", ())),
+                title=entry["title"],
+                vignette=entry["vignette"],
+                expected_categories=tuple(entry["expected_categories"]),
+                kb_rules=tuple(entry["kb_rules"]),
             )
         )
         resources.extend(bundle_resources(bundle))

@@ -1,0 +1,187 @@
+"""The EHR simulator's backend: JWTs an EHR would send, its JWKS, the patient list, FHIR reads."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import jwt
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jwt import PyJWKSet
+
+from sandbox.simulator.app import SimulatorConfig, create_simulator_app
+from sandbox.simulator.catalog import PatientListing, load_catalog
+from sandbox.simulator.fhir import MemoryFhir
+from sandbox.simulator.tokens import LIFETIME_S
+
+ORIGIN = "http://127.0.0.1:18090"
+SERVICE = "http://127.0.0.1:18080"
+CALL_URL = f"{SERVICE}/cds-services/gist-treatment"
+
+RESOURCES: list[dict[str, Any]] = [
+    {"resourceType": "Patient", "id": "p1"},
+    {"resourceType": "Patient", "id": "p2"},
+    {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"}},
+    {"resourceType": "Condition", "id": "c2", "subject": {"reference": "Patient/p2"}},
+    {"resourceType": "Procedure", "id": "s1", "subject": {"reference": "Patient/p1"}},
+]
+LISTINGS = (
+    PatientListing("case-1", "p1", "Resected", "A vignette.", ("adjuvant-tki",), ("F1",)),
+    PatientListing("case-2", "p2", "No GIST", "Another vignette.", ()),
+)
+
+
+def make_app(*, serve_fhir: bool = False) -> Flask:
+    memory = MemoryFhir(f"{ORIGIN}/fhir", RESOURCES)
+    config = SimulatorConfig(
+        origin=ORIGIN,
+        service_base_url=SERVICE,
+        fhir=memory,
+        patients=LISTINGS,
+        serve_fhir=memory if serve_fhir else None,
+    )
+    return create_simulator_app(config)
+
+
+@pytest.fixture
+def client() -> FlaskClient:
+    return make_app().test_client()
+
+
+def mint(client: FlaskClient, aud: Any) -> Any:
+    return client.post("/api/token", json={"aud": aud})
+
+
+def test_token_is_an_es384_jwt_that_the_published_jwks_verifies(client: FlaskClient) -> None:
+    before = int(time.time())
+    answer = mint(client, CALL_URL)
+    assert answer.status_code == 200
+    token = answer.get_json()["token"]
+    header = jwt.get_unverified_header(token)
+    keys = PyJWKSet.from_dict(client.get("/.well-known/jwks.json").get_json())
+
+    signing_key = next(key for key in keys.keys if key.key_id == header["kid"])
+    claims = jwt.decode(
+        token,
+        signing_key.key,
+        algorithms=["ES384"],
+        audience=CALL_URL,
+        issuer=ORIGIN,
+        options={"require": ["iss", "aud", "exp", "iat", "jti"]},
+    )
+
+    assert header["alg"] == "ES384"
+    assert header["jku"] == f"{ORIGIN}/.well-known/jwks.json"
+    assert claims["aud"] == CALL_URL
+    assert claims["exp"] - claims["iat"] == LIFETIME_S
+    assert before <= claims["iat"] <= int(time.time())
+    assert uuid.UUID(claims["jti"])
+
+
+def test_each_token_has_a_fresh_jti(client: FlaskClient) -> None:
+    tokens = [mint(client, CALL_URL).get_json()["token"] for _ in range(3)]
+    jtis = {jwt.decode(t, options={"verify_signature": False})["jti"] for t in tokens}
+    assert len(jtis) == 3
+
+
+def test_a_token_does_not_verify_for_another_audience(client: FlaskClient) -> None:
+    token = mint(client, CALL_URL).get_json()["token"]
+    key = PyJWKSet.from_dict(client.get("/.well-known/jwks.json").get_json()).keys[0]
+    with pytest.raises(jwt.InvalidAudienceError):
+        jwt.decode(token, key.key, algorithms=["ES384"], audience=f"{SERVICE}/cds-services")
+
+
+def test_a_restarted_simulator_has_a_new_key() -> None:
+    first = make_app().test_client().get("/.well-known/jwks.json").get_json()["keys"][0]
+    second = make_app().test_client().get("/.well-known/jwks.json").get_json()["keys"][0]
+    assert (first["x"], first["kid"]) != (second["x"], second["kid"])
+
+
+@pytest.mark.parametrize(
+    "aud",
+    [
+        "https://attacker.example/cds-services",
+        f"{SERVICE}.attacker.example/cds-services",
+        SERVICE + ":9/x",
+        "",
+        None,
+        42,
+        f"{SERVICE}/" + "x" * 5000,
+    ],
+)
+def test_tokens_are_only_signed_for_the_configured_service(client: FlaskClient, aud: Any) -> None:
+    answer = mint(client, aud)
+    assert answer.status_code == 400
+    assert "token" not in answer.get_json()
+
+
+def test_jwks_publishes_one_p384_public_key(client: FlaskClient) -> None:
+    keys = client.get("/.well-known/jwks.json").get_json()["keys"]
+    assert len(keys) == 1
+    assert keys[0]["kty"] == "EC"
+    assert keys[0]["crv"] == "P-384"
+    assert keys[0]["alg"] == "ES384"
+    assert "d" not in keys[0]  # never the private part
+
+
+def test_patient_list_has_each_listing_with_its_expectation(client: FlaskClient) -> None:
+    patients = client.get("/api/patients").get_json()
+    assert [p["patientId"] for p in patients] == ["p1", "p2"]
+    assert patients[0]["expectedCategories"] == ["adjuvant-tki"]
+    assert patients[0]["kbRules"] == ["F1"]
+    assert patients[1]["expectedCategories"] == []
+
+
+def test_page_config_names_the_service_the_fhir_base_and_the_omitted_key(
+    client: FlaskClient,
+) -> None:
+    config = client.get("/api/config").get_json()
+    assert config["serviceBaseUrl"] == SERVICE
+    assert config["fhirServer"] == f"{ORIGIN}/fhir"
+    assert config["issuer"] == ORIGIN
+    assert config["omittedPrefetchKeys"] == ["procedures"]
+
+
+def test_index_page_and_assets_are_served_locally_with_a_strict_csp(client: FlaskClient) -> None:
+    with client.get("/") as page:
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+    assert 'src="/static/simulator.js"' in html
+    assert "http" not in html.split("<body>")[0]  # no CDN in the head
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert f"connect-src 'self' {SERVICE}" in csp
+    for asset in ("simulator.js", "markdown.js", "simulator.css"):
+        with client.get(f"/static/{asset}") as answer:
+            assert answer.status_code == 200
+
+
+def test_prefetch_reads_search_one_patients_resources(client: FlaskClient) -> None:
+    bundle = client.get("/api/fhir/Condition?patient=p1").get_json()
+    assert bundle["type"] == "searchset"
+    assert [e["resource"]["id"] for e in bundle["entry"]] == ["c1"]
+    assert client.get("/api/fhir/Patient/p2").get_json()["id"] == "p2"
+    assert client.get("/api/fhir/Patient/nobody").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/fhir/../etc/passwd", "/api/fhir/condition", "/api/fhir/x"])
+def test_fhir_reads_accept_only_relative_fhir_urls(client: FlaskClient, path: str) -> None:
+    assert client.get(path).status_code in (400, 404)
+
+
+def test_fallback_fhir_endpoint_exists_only_when_the_simulator_holds_the_data() -> None:
+    assert make_app().test_client().get("/fhir/Patient/p1").status_code == 404
+    served = make_app(serve_fhir=True).test_client().get("/fhir/Procedure?patient=Patient/p1")
+    assert served.status_code == 200
+    assert [e["resource"]["id"] for e in served.get_json()["entry"]] == ["s1"]
+
+
+def test_catalog_lists_every_synthetic_patient_with_its_patient_resource() -> None:
+    listings, resources = load_catalog()
+    patient_ids = {r["id"] for r in resources if r["resourceType"] == "Patient"}
+    assert len(listings) >= 30
+    assert {listing.patient_id for listing in listings} == patient_ids
+    assert all(listing.title and listing.vignette for listing in listings)
