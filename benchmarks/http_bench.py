@@ -129,7 +129,7 @@ def load(url: str, body: bytes, seconds: float, connections: int) -> tuple[list[
 
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def report(name: str, latencies: list[float], errors: int, seconds: float) -> float:
@@ -165,15 +165,31 @@ def main() -> int:
         try:
             procs.append(
                 subprocess.Popen(
-                    [str(bin_dir / "gist-cds"), "serve", "--port", str(gist_port),
-                     "--workers", str(args.workers)],
+                    [
+                        str(bin_dir / "gist-cds"),
+                        "serve",
+                        "--port",
+                        str(gist_port),
+                        "--workers",
+                        str(args.workers),
+                    ],
                     env=env,
                 )
             )
             procs.append(
                 subprocess.Popen(
-                    [str(bin_dir / "gunicorn"), "-w", str(args.workers), "-k", "sync", "-b",
-                     f"127.0.0.1:{trivial_port}", "--log-level", "warning", "trivial_app:app"],
+                    [
+                        str(bin_dir / "gunicorn"),
+                        "-w",
+                        str(args.workers),
+                        "-k",
+                        "sync",
+                        "-b",
+                        f"127.0.0.1:{trivial_port}",
+                        "--log-level",
+                        "warning",
+                        "trivial_app:app",
+                    ],
                     cwd=tmp,
                 )
             )
@@ -184,10 +200,14 @@ def main() -> int:
             load(gist_url, body, 2, args.connections)  # warm-up, discarded
             load(trivial_url, body, 2, args.connections)
             print(f"body {len(body)} bytes, {args.connections} connections, {args.workers} workers")
-            trivial = report("trivial", *load(trivial_url, body, args.seconds, args.connections),
-                             args.seconds)
-            gist = report("gist-treatment", *load(gist_url, body, args.seconds, args.connections),
-                          args.seconds)
+            trivial = report(
+                "trivial", *load(trivial_url, body, args.seconds, args.connections), args.seconds
+            )
+            gist = report(
+                "gist-treatment",
+                *load(gist_url, body, args.seconds, args.connections),
+                args.seconds,
+            )
             single, errors = load(gist_url, body, args.seconds / 2, 1)
             report("gist (1 conn)", single, errors, args.seconds / 2)
             print(f"throughput ratio gist/trivial = {gist / trivial:.3f}")

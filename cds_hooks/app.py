@@ -44,9 +44,7 @@ def check_demo_mode(settings: Settings) -> None:
         return
     host = urlsplit(settings.public_base_url).hostname or ""
     if not is_loopback_host(host):
-        raise ConfigError(
-            f"GIST_CDS_AUTH=off is only allowed on a loopback address, not {host!r}"
-        )
+        raise ConfigError(f"GIST_CDS_AUTH=off is only allowed on a loopback address, not {host!r}")
 
 
 def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
@@ -117,6 +115,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Response, int]:
         log.error(
-            "unhandled error", extra={"event": "error", "reason": type(exc).__name__, "path": request.path}
+            "unhandled error",
+            extra={"event": "error", "reason": type(exc).__name__, "path": request.path},
         )
         return _error(500, "internal error; the incident was logged without request data")

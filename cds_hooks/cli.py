@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -25,7 +26,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = settings_from_env()
     if not settings.auth_enabled and not is_loopback_host(args.host):
-        return _fail(f"GIST_CDS_AUTH=off (demo mode) refuses to listen on {args.host!r}; use 127.0.0.1")
+        return _fail(
+            f"GIST_CDS_AUTH=off (demo mode) refuses to listen on {args.host!r}; use 127.0.0.1"
+        )
     if bool(args.certfile) != bool(args.keyfile):
         return _fail("--certfile and --keyfile go together")
     serve(
@@ -75,14 +78,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         elif isinstance(document, dict) and document.get("resourceType") == "Bundle":
             resources = flatten_resources([document])
             response = evaluate_resources(
-                [document], patient_id=_patient_id(resources), public_base_url=settings.public_base_url
+                [document],
+                patient_id=_patient_id(resources),
+                public_base_url=settings.public_base_url,
             )
         else:
-            return _fail("FILE must be a FHIR Bundle or a CDS Hooks request (JSON object with 'hook')")
+            return _fail(
+                "FILE must be a FHIR Bundle or a CDS Hooks request (JSON object with 'hook')"
+            )
     except BadRequest as exc:
         return _fail(exc.message)
     except PrefetchUnavailable as exc:
-        return _fail(f"412 precondition failed: {exc.reason} (evaluate never fetches; prefetch every key)")
+        return _fail(
+            f"412 precondition failed: {exc.reason} (evaluate never fetches; prefetch every key)"
+        )
     json.dump(response, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
@@ -103,13 +112,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     storage.create_schema()
     stats = storage.feedback_report()
     if args.json:
-        json.dump([s.__dict__ if hasattr(s, "__dict__") else s._asdict() for s in stats], sys.stdout)  # type: ignore[attr-defined]
+        json.dump([dataclasses.asdict(s) for s in stats], sys.stdout)
         sys.stdout.write("\n")
         return 0
     print(f"{'rule':<8} {'accepted':>9} {'overridden':>11} {'total':>6} {'acceptance':>11}")
     for s in stats:
         rate = f"{100 * s.accepted / s.total:.0f}%" if s.total else "-"
-        print(f"{s.rule_id or '(unlinked)':<8} {s.accepted:>9} {s.overridden:>11} {s.total:>6} {rate:>11}")
+        rule = s.rule_id or "(unlinked)"
+        print(f"{rule:<8} {s.accepted:>9} {s.overridden:>11} {s.total:>6} {rate:>11}")
     return 0
 
 

@@ -22,7 +22,9 @@ class ConfigError(ValueError):
 class Settings:
     auth: str = "on"  # "on" | "off" (demo, loopback only)
     public_base_url: str = "http://127.0.0.1:8080"  # what clients call; JWT `aud` is checked on it
-    trusted_clients_path: str | None = None  # JSON file: [{"iss", "jwks_uri"|"jwks", "fhir_servers"}]
+    trusted_clients_path: str | None = (
+        None  # JSON file: [{"iss", "jwks_uri"|"jwks", "fhir_servers"}]
+    )
     fhir_allowlist: tuple[str, ...] = ()  # FHIR bases usable in demo mode (auth off)
     database_url: str = "sqlite:///gist-cds.sqlite3"
     fhir_timeout_s: float = 3.0  # total budget for fetching missing prefetch per hook call

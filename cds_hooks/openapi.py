@@ -47,8 +47,11 @@ _FEEDBACK_REQUEST = {
                     "outcomeTimestamp": {"type": "string", "format": "date-time"},
                     "acceptedSuggestions": {
                         "type": "array",
-                        "items": {"type": "object", "required": ["id"],
-                                  "properties": {"id": {"type": "string"}}},
+                        "items": {
+                            "type": "object",
+                            "required": ["id"],
+                            "properties": {"id": {"type": "string"}},
+                        },
                     },
                     "overrideReason": {
                         "type": "object",
@@ -85,8 +88,11 @@ def _rebase_refs(node: Any, prefix: str) -> Any:
     """Point a schema file's local `#/$defs/...` refs at its place inside the OpenAPI document."""
     if isinstance(node, dict):
         return {
-            key: (prefix + value[1:] if key == "$ref" and value.startswith("#/") else
-                  _rebase_refs(value, prefix))
+            key: (
+                prefix + value[1:]
+                if key == "$ref" and value.startswith("#/")
+                else _rebase_refs(value, prefix)
+            )
             for key, value in node.items()
         }
     if isinstance(node, list):
@@ -118,7 +124,9 @@ def _errors(*statuses: int) -> dict[str, Any]:
         415: "Content-Type is not application/json",
         503: "Database unreachable",
     }
-    return {str(s): {"description": names[s], "content": _json("OperationOutcome")} for s in statuses}
+    return {
+        str(s): {"description": names[s], "content": _json("OperationOutcome")} for s in statuses
+    }
 
 
 _SERVICE_ID = {
@@ -190,8 +198,12 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "listRules",
                     "security": [],
-                    "responses": {"200": {"description": "HTML list of rules",
-                                          "content": {"text/html": {"schema": {"type": "string"}}}}},
+                    "responses": {
+                        "200": {
+                            "description": "HTML list of rules",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        }
+                    },
                 }
             },
             "/rules/{rule_id}": {
@@ -199,16 +211,28 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "rulePage",
                     "security": [],
                     "parameters": [
-                        {"name": "rule_id", "in": "path", "required": True,
-                         "schema": {"type": "string"}},
-                        {"name": "risk", "in": "query", "required": False,
-                         "schema": {"type": "string"}},
+                        {
+                            "name": "rule_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "risk",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        },
                     ],
                     "responses": {
-                        "200": {"description": "HTML rule page",
-                                "content": {"text/html": {"schema": {"type": "string"}}}},
-                        "404": {"description": "Unknown rule",
-                                "content": {"text/html": {"schema": {"type": "string"}}}},
+                        "200": {
+                            "description": "HTML rule page",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        },
+                        "404": {
+                            "description": "Unknown rule",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        },
                     },
                 }
             },
@@ -216,8 +240,12 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "openapi",
                     "security": [],
-                    "responses": {"200": {"description": "This document",
-                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
+                    "responses": {
+                        "200": {
+                            "description": "This document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
                 }
             },
         },

@@ -67,7 +67,9 @@ def parse_json_body(raw: bytes, *, max_depth: int) -> Any:
     except RecursionError as exc:
         raise BadRequest(f"request body nests deeper than {max_depth} levels") from exc
     except json.JSONDecodeError as exc:
-        raise BadRequest(f"request body is not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
+        raise BadRequest(
+            f"request body is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        ) from exc
     if json_depth_exceeds(value, max_depth):
         raise BadRequest(f"request body nests deeper than {max_depth} levels")
     return value

@@ -53,7 +53,9 @@ def authenticate(path: str) -> TrustedClient | None:
     try:
         return rt.verifier.verify(request.headers.get("Authorization"), audience)
     except AuthError as exc:
-        log.warning("jwt rejected", extra={"event": "auth-rejected", "reason": exc.reason, "path": path})
+        log.warning(
+            "jwt rejected", extra={"event": "auth-rejected", "reason": exc.reason, "path": path}
+        )
         raise Unauthorized("") from exc
 
 

@@ -18,6 +18,7 @@ from cds_hooks.config import Settings
 from tests.support import jwt_tools
 from tests.support.live import LiveService, hook_request, live_service
 
+
 @pytest.fixture(autouse=True, scope="session")
 def _scrub_environment() -> Iterator[None]:
     """A developer's GIST_CDS_* variables must not change test outcomes."""

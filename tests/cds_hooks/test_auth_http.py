@@ -27,12 +27,17 @@ def post_with(service: LiveService, token: str | None) -> requests.Response:
     [
         pytest.param(lambda url: None, id="no-token"),
         pytest.param(lambda url: "not.a.jwt", id="garbage"),
-        pytest.param(lambda url: jwt_tools.mint(jwt_tools.TEST_ISSUER, url, alg="none"), id="alg-none"),
         pytest.param(
-            lambda url: jwt_tools.mint(jwt_tools.TEST_ISSUER, url.rsplit("/", 1)[0]), id="aud-discovery"
+            lambda url: jwt_tools.mint(jwt_tools.TEST_ISSUER, url, alg="none"), id="alg-none"
+        ),
+        pytest.param(
+            lambda url: jwt_tools.mint(jwt_tools.TEST_ISSUER, url.rsplit("/", 1)[0]),
+            id="aud-discovery",
         ),
         pytest.param(lambda url: jwt_tools.mint("https://evil.example", url), id="unknown-iss"),
-        pytest.param(lambda url: jwt_tools.mint(jwt_tools.TEST_ISSUER, url, exp_in=-600), id="expired"),
+        pytest.param(
+            lambda url: jwt_tools.mint(jwt_tools.TEST_ISSUER, url, exp_in=-600), id="expired"
+        ),
     ],
 )
 def test_bad_tokens_get_a_bare_401(service: LiveService, make_token: object) -> None:
@@ -43,7 +48,9 @@ def test_bad_tokens_get_a_bare_401(service: LiveService, make_token: object) -> 
 
 @pytest.mark.parametrize("alg", ["ES384", "RS384"])
 def test_valid_tokens_are_accepted(service: LiveService, alg: str) -> None:
-    response = post_with(service, jwt_tools.mint(jwt_tools.TEST_ISSUER, service.url(SERVICE), alg=alg))
+    response = post_with(
+        service, jwt_tools.mint(jwt_tools.TEST_ISSUER, service.url(SERVICE), alg=alg)
+    )
     assert response.status_code == 200
 
 

@@ -46,7 +46,9 @@ def test_evaluate_a_hook_request(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_evaluate_a_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     prefetch = gist_prefetch()
     entries = [{"resource": prefetch["patient"]}] + prefetch["conditions"]["entry"]
-    path = write(tmp_path, "bundle.json", {"resourceType": "Bundle", "type": "collection", "entry": entries})
+    path = write(
+        tmp_path, "bundle.json", {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    )
     assert main(["evaluate", str(path)]) == 0
     response = json.loads(capsys.readouterr().out)
     assert schema_errors("cds-hooks-response", response) == []
@@ -103,7 +105,9 @@ def test_auth_on_without_trusted_clients_is_a_config_error(
         create_app(warm=False)
 
 
-def _serve(tmp_path: Path, *extra: str, scheme: str = "http") -> tuple[subprocess.Popen[bytes], str]:
+def _serve(
+    tmp_path: Path, *extra: str, scheme: str = "http"
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     base = f"{scheme}://127.0.0.1:{port}"
     env = os.environ | {
@@ -137,7 +141,9 @@ def test_serve_runs_gunicorn_workers_that_answer(tmp_path: Path) -> None:
     try:
         assert _wait(base + "/healthz", proc).status_code == 200
         response = requests.post(
-            base + "/cds-services/gist-treatment", json=hook_request("p1", gist_prefetch()), timeout=10
+            base + "/cds-services/gist-treatment",
+            json=hook_request("p1", gist_prefetch()),
+            timeout=10,
         )
         assert response.status_code == 200
         assert schema_errors("cds-hooks-response", response.json()) == []

@@ -19,7 +19,7 @@ from tests.support.fhir_server import FhirTestServer, Reply, scripted_server
 from tests.support.live import LiveService, hook_request, live_service
 
 SERVICE = "cds-services/gist-treatment"
-EHR_TOKEN = "ehr-access-token-7f3a9c"  # noqa: S105 - a test value that must never leave the allowlist
+EHR_TOKEN = "ehr-access-token-7f3a9c"
 PATIENT = "fetch-p1"
 
 
@@ -92,7 +92,8 @@ def test_partial_prefetch_fetches_only_the_missing_keys(
     prefetch = gist_prefetch(PATIENT)
     del prefetch["procedures"]
     response = fetch_service.post(
-        SERVICE, hook_request(PATIENT, prefetch, fhir_server=loaded.base_url, access_token=EHR_TOKEN)
+        SERVICE,
+        hook_request(PATIENT, prefetch, fhir_server=loaded.base_url, access_token=EHR_TOKEN),
     )
     assert response.status_code == 200
     paths = [r["url"] for r in loaded.requests_seen()]
@@ -109,7 +110,8 @@ def test_operation_outcome_in_prefetch_is_refetched(
         "issue": [{"severity": "error", "code": "timeout"}],
     }
     response = fetch_service.post(
-        SERVICE, hook_request(PATIENT, prefetch, fhir_server=loaded.base_url, access_token=EHR_TOKEN)
+        SERVICE,
+        hook_request(PATIENT, prefetch, fhir_server=loaded.base_url, access_token=EHR_TOKEN),
     )
     assert response.status_code == 200
     assert response.json()["cards"], "the refetched GIST Condition produced cards"
@@ -121,7 +123,8 @@ def test_server_outside_the_clients_allowlist_never_sees_the_token(
 ) -> None:
     with scripted_server(lambda path: Reply(body=b"{}")) as foreign:
         response = fetch_service.post(
-            SERVICE, hook_request(PATIENT, None, fhir_server=foreign.base_url, access_token=EHR_TOKEN)
+            SERVICE,
+            hook_request(PATIENT, None, fhir_server=foreign.base_url, access_token=EHR_TOKEN),
         )
         assert response.status_code == 412
         assert response.json()["resourceType"] == "OperationOutcome"
@@ -132,7 +135,8 @@ def test_fhir_server_answering_500_gives_a_200_naming_what_could_not_be_read(
     fetch_service: LiveService, flaky_server: Any
 ) -> None:
     response = fetch_service.post(
-        SERVICE, hook_request(PATIENT, None, fhir_server=flaky_server.base_url, access_token=EHR_TOKEN)
+        SERVICE,
+        hook_request(PATIENT, None, fhir_server=flaky_server.base_url, access_token=EHR_TOKEN),
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -142,10 +146,14 @@ def test_fhir_server_answering_500_gives_a_200_naming_what_could_not_be_read(
 
 
 def test_token_never_reaches_the_logs(
-    fetch_service: LiveService, loaded: FhirTestServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+    fetch_service: LiveService,
+    loaded: FhirTestServer,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
 ) -> None:
     with caplog.at_level("DEBUG"):
         fetch_service.post(
-            SERVICE, hook_request(PATIENT, None, fhir_server=loaded.base_url, access_token=EHR_TOKEN)
+            SERVICE,
+            hook_request(PATIENT, None, fhir_server=loaded.base_url, access_token=EHR_TOKEN),
         )
     assert EHR_TOKEN not in caplog.text

@@ -29,9 +29,7 @@ def _settings(database_url: str, clients: Path) -> Callable[[str], Settings]:
     return make
 
 
-def test_audit_and_feedback_round_trip(
-    database_url: str, trusted_clients_file: Path
-) -> None:
+def test_audit_and_feedback_round_trip(database_url: str, trusted_clients_file: Path) -> None:
     mint = lambda aud: jwt_tools.mint(jwt_tools.TEST_ISSUER, aud)  # noqa: E731
     with live_service(_settings(database_url, trusted_clients_file), mint) as live:
         answer = live.post(SERVICE, hook_request("persist-1", gist_prefetch("persist-1")))
@@ -57,7 +55,8 @@ def test_audit_and_feedback_round_trip(
     reopened = Storage(database_url)  # a new engine: what was committed is on disk / in the server
     audits = reopened.audit_rows()
     assert len(audits) == 1
-    assert audits[0].patient_hash and audits[0].patient_hash != "persist-1"
+    assert audits[0].patient_hash
+    assert audits[0].patient_hash != "persist-1"
     assert audits[0].card_rules[card["uuid"]] == rule_id
     rows = reopened.feedback_rows()
     assert [(r.card, r.rule_id, r.outcome) for r in rows] == [(card["uuid"], rule_id, "overridden")]

@@ -45,9 +45,13 @@ class LiveService:
         return headers
 
     def get(self, path: str, *, auth: bool = True, **kwargs: Any) -> requests.Response:
-        return self.session.get(self.url(path), headers=self.headers(path, auth=auth), timeout=30, **kwargs)
+        return self.session.get(
+            self.url(path), headers=self.headers(path, auth=auth), timeout=30, **kwargs
+        )
 
-    def post(self, path: str, body: Any = None, *, auth: bool = True, **kwargs: Any) -> requests.Response:
+    def post(
+        self, path: str, body: Any = None, *, auth: bool = True, **kwargs: Any
+    ) -> requests.Response:
         headers = self.headers(path, auth=auth) | kwargs.pop("headers", {})
         return self.session.post(self.url(path), json=body, headers=headers, timeout=30, **kwargs)
 
