@@ -250,7 +250,8 @@ class Metastasis:
 @dataclass(frozen=True, slots=True)
 class TkiCourse:
     """One TKI course. `line` numbers advanced-disease lines (1-based) and is None for
-    neoadjuvant/adjuvant courses; an imatinib dose escalation keeps the line of its 400 mg course."""
+    neoadjuvant/adjuvant courses; an imatinib dose escalation keeps the line of its 400 mg
+    course."""
 
     drug: Drug
     daily_dose_mg: float | None
@@ -324,7 +325,9 @@ class GistCase:
     @property
     def current_course(self) -> TkiCourse | None:
         """The active (or on-hold) TKI course with the latest start, if any."""
-        live = [c for c in self.tki_history if c.status in (TherapyStatus.ACTIVE, TherapyStatus.ON_HOLD)]
+        live = [
+            c for c in self.tki_history if c.status in (TherapyStatus.ACTIVE, TherapyStatus.ON_HOLD)
+        ]
         return live[-1] if live else None
 
 
