@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Protocol
 
+from logic.knowledge.citations import Citation
 from logic.recommendation import Recommendation
 
 # Characters with inline meaning in CommonMark/GFM: emphasis, code, links/images, tables,
@@ -55,12 +55,6 @@ def join_sections(sections: Iterable[str]) -> str:
 
 
 # --- card detail -------------------------------------------------------------------------------
-
-
-class CitationLike(Protocol):
-    title: str
-    year: int | str | None
-    url: str | None
 
 
 _AFIP_FALLBACK_NOTE = (
@@ -131,7 +125,7 @@ def missing_section(rec: Recommendation) -> str:
     return join_sections([heading("Missing data"), bullets(items)]) if items else ""
 
 
-def evidence_section(rec: Recommendation, citations: Mapping[str, CitationLike]) -> str:
+def evidence_section(rec: Recommendation, citations: Mapping[str, Citation]) -> str:
     numbers = [trusted_block(n) for n in rec.evidence_numbers]
     sources = []
     for cid in rec.evidence:
@@ -155,7 +149,7 @@ def notes_section(rec: Recommendation) -> str:
     return join_sections([heading("Notes"), bullets(trusted_block(n) for n in rec.notes)])
 
 
-def card_detail(rec: Recommendation, citations: Mapping[str, CitationLike]) -> str:
+def card_detail(rec: Recommendation, citations: Mapping[str, Citation]) -> str:
     """The card `detail`: rationale, facts used, risk, regimen, missing data, evidence, notes."""
     footer = f"Rule {text(rec.rule_id)} · knowledge base {text(rec.knowledge_version)}"
     return join_sections(

@@ -60,6 +60,7 @@ class RiskHighlight:
     """The table cells to mark for the patient (all None: nothing to mark)."""
 
     nih: NihRisk | None = None
+    nih_row: str | None = None  # one modified NIH row, when the key names it (else every row)
     afip_group: str | None = None
     afip_column: str | None = None
 
@@ -69,17 +70,22 @@ class RiskHighlight:
 
 
 def parse_risk_key(raw: str | None) -> RiskHighlight:
-    """Read `nih:<category>|afip:<group>:<column>`; unknown or malformed parts are ignored."""
+    """Read `nih:<category or NIH row key>|afip:<group>:<column>`; unknown or malformed parts
+    are ignored. A category marks every row of that category; a row key marks that row only."""
     if not raw or len(raw) > _MAX_RISK_PARAM:
         return RiskHighlight()
     nih: NihRisk | None = None
+    nih_row: str | None = None
     group: str | None = None
     column: str | None = None
     nih_values = {item.value: item for item in NihRisk}
+    rows = {row.key: row for row in NIH_MODIFIED_ROWS}
     for part in raw.split("|"):
         fields = part.split(":")
         if len(fields) == 2 and fields[0] == "nih" and fields[1] in nih_values:
-            nih = nih_values[fields[1]]
+            nih, nih_row = nih_values[fields[1]], None
+        elif len(fields) == 2 and fields[0] == "nih" and fields[1] in rows:
+            nih, nih_row = rows[fields[1]].category, fields[1]
         elif (
             len(fields) == 3
             and fields[0] == "afip"
@@ -87,7 +93,7 @@ def parse_risk_key(raw: str | None) -> RiskHighlight:
             and fields[2] in AFIP_COLUMNS
         ):
             group, column = fields[1], fields[2]
-    return RiskHighlight(nih, group, column)
+    return RiskHighlight(nih, nih_row, group, column)
 
 
 def shows_risk_tables(rule: Rule, highlight: RiskHighlight) -> bool:
@@ -108,7 +114,9 @@ def nih_table(highlight: RiskHighlight) -> list[dict[str, Any]]:
             "size": row.size_band,
             "mitoses": row.mitoses_band,
             "site": row.site,
-            "current": highlight.nih is row.category,
+            "current": row.key == highlight.nih_row
+            if highlight.nih_row
+            else highlight.nih is row.category,
         }
         for row in NIH_MODIFIED_ROWS
     ]
@@ -136,7 +144,7 @@ def afip_table(highlight: RiskHighlight) -> list[dict[str, Any]]:
 
 
 def citations_of(rule: Rule) -> list[dict[str, Any]]:
-    result = []
+    result: list[dict[str, Any]] = []
     for cid in rule.citations:
         citation = CITATIONS.get(cid)
         if citation is None:

@@ -253,7 +253,7 @@ def test_record_text_cannot_inject_markdown_or_html(hostile: str, forbidden: str
 
 
 def test_empty_values_finds_every_kind_of_empty_value() -> None:
-    value = {"a": None, "b": "", "c": [], "d": {}, "e": [{"f": ""}], "ok": [1, "x", {"g": 0}]}
+    value: dict[str, Any] = {"a": None, "b": "", "c": [], "d": {}, "e": [{"f": ""}], "ok": [1, "x", {"g": 0}]}
     assert sorted(empty_values(value)) == ["$.a", "$.b", "$.c", "$.d", "$.e[0].f"]
     assert empty_values({"fine": [0, False, "x"]}) == []
 

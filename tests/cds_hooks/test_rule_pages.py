@@ -15,7 +15,7 @@ from markupsafe import escape
 from cds_hooks.cards import render_card
 from cds_hooks.rule_pages import bp, parse_risk_key
 from logic.knowledge.citations import CITATIONS
-from logic.knowledge.risk_tables import AFIP_COLUMNS, AFIP_TABLE
+from logic.knowledge.risk_tables import AFIP_COLUMNS, AFIP_TABLE, NIH_MODIFIED_ROWS
 from logic.knowledge.version import (
     INTERVENTION_DEVELOPER,
     KNOWLEDGE_RELEASE_DATE,
@@ -169,6 +169,15 @@ def test_malformed_risk_keys_are_ignored(client: FlaskClient, bad: str) -> None:
     page = response.get_data(as_text=True)
     assert MARKER not in page
     assert "<script>alert" not in page
+
+
+def test_a_nih_row_key_marks_only_that_row(client: FlaskClient) -> None:
+    row = next(r for r in NIH_MODIFIED_ROWS if r.key != r.category.value)
+    response = client.get(f"/rules/{_risk_rule()}", query_string={"risk": f"nih:{row.key}"})
+    page = Elements(response.get_data(as_text=True))
+    marked = [i for i in page.by_id if i.startswith("nih-") and "patient" in page.classes(i)]
+    assert marked == [f"nih-{row.key}"]
+    assert page.by_id[f"nih-{row.key}"].get("aria-current") == "true"
 
 
 def test_unknown_parts_are_ignored_but_known_parts_kept() -> None:
