@@ -24,7 +24,14 @@ from cds_hooks.markdown import card_detail
 from cds_hooks.suggestions import suggestions_for
 from logic.case import GistCase
 from logic.knowledge.citations import CITATIONS
-from logic.recommendation import Category, Indicator, Recommendation, Regimen, Risk
+from logic.recommendation import (
+    ELECTIVE_SURGERY,
+    Category,
+    Indicator,
+    Recommendation,
+    Regimen,
+    Risk,
+)
 from logic.risk import risk_cell_key
 
 log = logging.getLogger("gist_cds.cards")
@@ -81,8 +88,33 @@ def render_cards(
     recommendations: Sequence[Recommendation], *, case: GistCase, public_base_url: str
 ) -> list[dict[str, Any]]:
     """The cards for one hook call, critical first; an empty list when there is nothing to say."""
-    ordered = sorted(recommendations, key=lambda rec: _INDICATOR_RANK[Indicator(rec.indicator)])
+    ordered = sorted(
+        suppress_elective_surgery(recommendations),
+        key=lambda rec: _INDICATOR_RANK[Indicator(rec.indicator)],
+    )
     return [render_card(rec, case=case, public_base_url=public_base_url) for rec in ordered]
+
+
+def suppress_elective_surgery(
+    recommendations: Sequence[Recommendation],
+) -> list[Recommendation]:
+    """The contract's suppression rule, enforced again at the response boundary: while a definite
+    emergency (a critical emergency card) is active, no elective surgery card is issued. The
+    engine should already have done this; a drop here is logged as its bug."""
+    definite = any(
+        rec.category is Category.EMERGENCY_SURGICAL_REVIEW
+        and Indicator(rec.indicator) is Indicator.CRITICAL
+        for rec in recommendations
+    )
+    if not definite:
+        return list(recommendations)
+    kept = [rec for rec in recommendations if rec.category not in ELECTIVE_SURGERY]
+    for rec in recommendations:
+        if rec.category in ELECTIVE_SURGERY:
+            log.warning(
+                "elective surgery card suppressed by emergency", extra={"rule": rec.rule_id}
+            )
+    return kept
 
 
 def render_card(rec: Recommendation, *, case: GistCase, public_base_url: str) -> dict[str, Any]:

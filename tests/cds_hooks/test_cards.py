@@ -22,6 +22,7 @@ from cds_hooks.cards import (
 from cds_hooks.validation import schema_errors
 from logic.knowledge.citations import CITATIONS
 from logic.recommendation import (
+    ELECTIVE_SURGERY,
     AfipRisk,
     Category,
     FactUsed,
@@ -146,11 +147,28 @@ def test_cards_are_ordered_critical_warning_info_and_stable() -> None:
         recommendation(Category.SURVEILLANCE, summary="info one"),
         recommendation(Category.EMERGENCY_SURGICAL_REVIEW, summary="critical"),
         recommendation(Category.DATA_NEEDED, summary="warning"),
-        recommendation(Category.SURGERY, summary="info two"),
+        recommendation(Category.CLINICAL_TRIAL, summary="info two"),
     ]
     cards = render_cards(recs, case=CASE, public_base_url=BASE_URL)
     assert [c["summary"] for c in cards] == ["critical", "warning", "info one", "info two"]
     assert len({c["uuid"] for c in cards}) == 4
+
+
+@pytest.mark.parametrize(
+    ("indicator", "kept"), [(Indicator.CRITICAL, False), (Indicator.WARNING, True)]
+)
+def test_elective_surgery_is_suppressed_only_during_a_definite_emergency(
+    indicator: Indicator, kept: bool
+) -> None:
+    recs = [
+        recommendation(Category.EMERGENCY_SURGICAL_REVIEW, indicator=indicator),
+        *(recommendation(c) for c in sorted(ELECTIVE_SURGERY)),
+        recommendation(Category.ADJUVANT_TKI),
+    ]
+    cards = render_cards(recs, case=CASE, public_base_url=BASE_URL)
+    categories = [c["extension"][EXTENSION_KEY]["category"] for c in cards]
+    assert "adjuvant-tki" in categories
+    assert all((c in categories) is kept for c in ELECTIVE_SURGERY)
 
 
 def test_no_recommendations_give_no_cards() -> None:
@@ -253,7 +271,14 @@ def test_record_text_cannot_inject_markdown_or_html(hostile: str, forbidden: str
 
 
 def test_empty_values_finds_every_kind_of_empty_value() -> None:
-    value: dict[str, Any] = {"a": None, "b": "", "c": [], "d": {}, "e": [{"f": ""}], "ok": [1, "x", {"g": 0}]}
+    value: dict[str, Any] = {
+        "a": None,
+        "b": "",
+        "c": [],
+        "d": {},
+        "e": [{"f": ""}],
+        "ok": [1, "x", {"g": 0}],
+    }
     assert sorted(empty_values(value)) == ["$.a", "$.b", "$.c", "$.d", "$.e[0].f"]
     assert empty_values({"fine": [0, False, "x"]}) == []
 
