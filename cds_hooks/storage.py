@@ -296,7 +296,7 @@ class Storage:
             query = sa.select(audit_card_table.c.card_uuid, audit_card_table.c.rule_id).where(
                 audit_card_table.c.card_uuid.in_({item.card for item in items})
             )
-            rule_of = dict(conn.execute(query).tuples().all())
+            rule_of = {row[0]: row[1] for row in conn.execute(query)}
         received = datetime.now(UTC)
         stored = 0
         with self._write() as conn:

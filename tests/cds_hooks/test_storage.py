@@ -1,0 +1,340 @@
+"""Storage on a real SQLite file and a real PostgreSQL server (every test runs on both).
+
+"Workers" are separate Storage instances (own engine, own connections) on one database, which
+is what gunicorn workers and extra instances are to the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import pytest
+import sqlalchemy as sa
+
+from cds_hooks.config import ConfigError
+from cds_hooks.feedback import FeedbackItem
+from cds_hooks.storage import (
+    AuditRecord,
+    FeedbackStat,
+    Storage,
+    normalise_database_url,
+    replay_table,
+)
+from tests.support.postgres import (  # noqa: F401 - fixtures
+    database_url_fixture,
+    postgres_db_url_fixture,
+    postgres_url_fixture,
+)
+
+T = TypeVar("T")
+SERVICE = "gist-treatment"
+NOW = datetime(2025, 3, 4, 10, 30, 15, 250_000, tzinfo=UTC)
+
+
+@pytest.fixture
+def open_storage(database_url: str) -> Iterator[Callable[[], Storage]]:
+    """Opens Storage instances on the test database (each a separate 'worker'); closes them."""
+    opened: list[Storage] = []
+
+    def open_one() -> Storage:
+        storage = Storage(database_url)
+        opened.append(storage)
+        return storage
+
+    yield open_one
+    for storage in opened:
+        storage.engine.dispose()
+
+
+@pytest.fixture
+def storage(open_storage: Callable[[], Storage]) -> Storage:
+    store = open_storage()
+    store.create_schema()
+    return store
+
+
+def in_threads(count: int, work: Callable[[int], T]) -> list[T]:
+    """Run work(i) in `count` threads released together; re-raise the first failure."""
+    barrier = threading.Barrier(count)
+    results: dict[int, T] = {}
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = work(index)
+        except BaseException as exc:  # reported to the test thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+    return [results[i] for i in range(count)]
+
+
+def audit(card_rules: dict[str, str], *, patient_hash: str | None = "ab" * 32) -> AuditRecord:
+    return AuditRecord(
+        time=NOW,
+        service_id=SERVICE,
+        hook_instance="d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        patient_hash=patient_hash,
+        categories=("treatment",),
+        rule_ids=tuple(dict.fromkeys(card_rules.values())),
+        card_rules=card_rules,
+        knowledge_version="kb-2025.1",
+        latency_ms=12.5,
+        status=200,
+    )
+
+
+def item(card: str, outcome: str = "accepted", **changes: Any) -> FeedbackItem:
+    values: dict[str, Any] = {
+        "card": card,
+        "outcome": outcome,
+        "outcome_timestamp": NOW,
+        "accepted_suggestions": ("s-1",) if outcome == "accepted" else (),
+        "override_reason_code": None if outcome == "accepted" else "patient-declined",
+        "override_reason_system": None if outcome == "accepted" else "https://example.test/codes",
+        "user_comment": None,
+    }
+    values.update(changes)
+    return FeedbackItem(**values)
+
+
+def expires(seconds: float) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+# -- schema -------------------------------------------------------------------------------------
+
+
+def test_create_schema_is_idempotent_and_keeps_data(
+    storage: Storage, open_storage: Callable[[], Storage]
+) -> None:
+    storage.save_audit(audit({"card-1": "R1"}))
+    storage.create_schema()
+    again = open_storage()
+    again.create_schema()
+    assert again.count_audit() == 1
+    tables = set(sa.inspect(again.engine).get_table_names())
+    assert {"gist_meta", "gist_jwt_replay", "gist_audit", "gist_feedback"} <= tables
+
+
+def test_workers_starting_together_create_the_schema_once(
+    open_storage: Callable[[], Storage],
+) -> None:
+    workers = [open_storage() for _ in range(4)]
+    in_threads(4, lambda i: workers[i].create_schema())
+    hashes = {worker.patient_hash("patient-1") for worker in workers}
+    assert len(hashes) == 1  # one salt, agreed by every worker
+    assert all(worker.ping() for worker in workers)
+
+
+# -- JWT replay -----------------------------------------------------------------------------------
+
+
+def test_jti_is_accepted_once(storage: Storage) -> None:
+    assert storage.remember_jti("iss-a", "jti-1", expires(300))
+    assert not storage.remember_jti("iss-a", "jti-1", expires(300))
+    assert storage.remember_jti("iss-b", "jti-1", expires(300))
+    assert storage.remember_jti("iss-a", "jti-2", expires(300))
+
+
+def test_jti_replay_is_atomic_across_concurrent_workers(
+    storage: Storage, open_storage: Callable[[], Storage]
+) -> None:
+    workers = [storage] + [open_storage() for _ in range(5)]
+    for round_number in range(5):
+        jti = f"race-{round_number}"
+        wins = in_threads(6, lambda i, jti=jti: workers[i].remember_jti("iss", jti, expires(300)))
+        assert wins.count(True) == 1, wins
+
+
+def test_expired_jti_records_are_reusable_and_purged(storage: Storage) -> None:
+    assert storage.remember_jti("iss", "first", expires(300))  # this instance's purge is done
+    assert storage.remember_jti("iss", "old", expires(-5))
+    assert storage.remember_jti("iss", "old", expires(300))  # the old record had expired
+    assert not storage.remember_jti("iss", "old", expires(300))
+    for n in range(3):
+        storage.remember_jti("iss", f"stale-{n}", expires(-5))
+    fresh = Storage(storage.engine.url.render_as_string(hide_password=False))
+    try:
+        fresh.remember_jti("iss", "trigger-purge", expires(300))
+        with fresh.engine.connect() as conn:
+            left = set(conn.execute(sa.select(replay_table.c.jti)).scalars())
+    finally:
+        fresh.engine.dispose()
+    assert left == {"first", "old", "trigger-purge"}
+
+
+# -- audit ----------------------------------------------------------------------------------------
+
+
+def test_audit_round_trip(storage: Storage) -> None:
+    record = audit({"card-1": "R1", "card-2": "R7"}, patient_hash=storage.patient_hash("123"))
+    storage.save_audit(record)
+    storage.save_audit(audit({}, patient_hash=None))
+    rows = storage.audit_rows()
+    assert storage.count_audit() == 2
+    assert rows[0] == record
+    assert rows[0].time.tzinfo is not None
+    assert rows[1].card_rules == {}
+    assert rows[1].patient_hash is None
+
+
+def test_patient_hash_is_keyed_per_database(
+    storage: Storage, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    digest = storage.patient_hash("123")
+    assert len(digest) == 64
+    assert digest == storage.patient_hash("123")
+    assert digest != storage.patient_hash("124")
+    assert digest != hashlib.sha256(b"123").hexdigest()  # not a plain, dictionary-able hash
+    other = Storage(f"sqlite:///{tmp_path_factory.mktemp('other') / 'other.sqlite3'}")
+    try:
+        other.create_schema()
+        assert other.patient_hash("123") != digest  # a different database has its own salt
+    finally:
+        other.engine.dispose()
+
+
+def test_text_a_database_cannot_hold_is_sanitised(storage: Storage) -> None:
+    record = audit({"card\x00-1": "R1"})
+    record.hook_instance = "hook\x00instance\ud800"
+    storage.save_audit(record)
+    stored = storage.audit_rows()[0]
+    assert "\x00" not in stored.hook_instance
+    assert stored.hook_instance.startswith("hookinstance")
+    assert list(stored.card_rules) == ["card-1"]
+    assert len(storage.patient_hash("lone\ud800surrogate")) == 64
+
+
+# -- feedback -------------------------------------------------------------------------------------
+
+
+def test_feedback_is_idempotent(storage: Storage) -> None:
+    items = [item("card-1"), item("card-2", "overridden", user_comment="not today")]
+    assert storage.save_feedback(SERVICE, items, "https://ehr.example.test") == 2
+    assert storage.save_feedback(SERVICE, items, "https://ehr.example.test") == 0
+    assert storage.save_feedback(SERVICE, [items[0], items[0]], None) == 0
+    assert storage.count_feedback() == 2
+    # Any change in the identifying fields is a new piece of feedback.
+    later = item("card-1", outcome_timestamp=NOW + timedelta(minutes=1))
+    other_suggestion = item("card-1", accepted_suggestions=("s-2",))
+    assert storage.save_feedback(SERVICE, [later, other_suggestion], None) == 2
+    assert storage.count_feedback() == 4
+
+
+def test_suggestion_order_does_not_defeat_deduplication(storage: Storage) -> None:
+    assert storage.save_feedback(SERVICE, [item("c", accepted_suggestions=("a", "b"))], None) == 1
+    assert storage.save_feedback(SERVICE, [item("c", accepted_suggestions=("b", "a"))], None) == 0
+
+
+def test_concurrent_duplicate_feedback_is_stored_once(
+    storage: Storage, open_storage: Callable[[], Storage]
+) -> None:
+    workers = [storage] + [open_storage() for _ in range(3)]
+    items = [item(f"card-{n}") for n in range(5)]
+    stored = in_threads(4, lambda i: workers[i].save_feedback(SERVICE, items, None))
+    assert sum(stored) == 5
+    assert storage.count_feedback() == 5
+
+
+def test_feedback_is_linked_to_the_rule_through_the_audit(storage: Storage) -> None:
+    storage.save_audit(audit({"card-a": "R1", "card-b": "R4"}))
+    storage.save_feedback(
+        SERVICE,
+        [item("card-a"), item("card-b", "overridden"), item("card-unknown")],
+        "https://ehr.example.test",
+    )
+    rows = {row.card: row for row in storage.feedback_rows()}
+    assert rows["card-a"].rule_id == "R1"
+    assert rows["card-b"].rule_id == "R4"
+    assert rows["card-unknown"].rule_id is None
+    assert rows["card-b"].override_reason_code == "patient-declined"
+    assert rows["card-a"].client_iss == "https://ehr.example.test"
+    assert rows["card-a"].outcome_timestamp == NOW
+
+
+def test_feedback_report_counts_outcomes_per_rule(storage: Storage) -> None:
+    cards = {f"card-{n}": f"R{n % 3}" for n in range(9)}
+    storage.save_audit(audit(cards))
+    outcomes = {card: ("accepted" if n % 2 else "overridden") for n, card in enumerate(cards)}
+    storage.save_feedback(SERVICE, [item(c, o) for c, o in outcomes.items()], None)
+    storage.save_feedback(SERVICE, [item("stray", "overridden")], None)
+    expected: dict[str | None, Counter[str]] = {}
+    for card, outcome in outcomes.items():
+        expected.setdefault(cards[card], Counter())[outcome] += 1
+    expected[None] = Counter(overridden=1)
+    report = storage.feedback_report()
+    assert report == [
+        FeedbackStat(rule, c["accepted"], c["overridden"], c.total())
+        for rule, c in sorted(expected.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+    ]
+    assert report[-1].rule_id is None
+
+
+def test_data_survives_reopening(storage: Storage, open_storage: Callable[[], Storage]) -> None:
+    storage.save_audit(audit({"card-1": "R2"}, patient_hash=storage.patient_hash("p-9")))
+    storage.save_feedback(SERVICE, [item("card-1", user_comment="useful")], "iss")
+    storage.remember_jti("iss", "jti-persisted", expires(300))
+    before = (storage.audit_rows(), storage.feedback_rows(), storage.patient_hash("p-9"))
+    storage.engine.dispose()
+
+    reopened = open_storage()
+    reopened.create_schema()
+    assert (reopened.audit_rows(), reopened.feedback_rows(), reopened.patient_hash("p-9")) == before
+    assert not reopened.remember_jti("iss", "jti-persisted", expires(300))
+
+
+# -- connection handling --------------------------------------------------------------------------
+
+
+def test_ping_reports_an_unreachable_database(tmp_path_factory: pytest.TempPathFactory) -> None:
+    missing_dir = tmp_path_factory.mktemp("gone") / "no" / "such" / "dir" / "db.sqlite3"
+    for url in (f"sqlite:///{missing_dir}", "postgresql://nobody@127.0.0.1:1/none"):
+        storage = Storage(url)
+        try:
+            assert storage.ping() is False
+        finally:
+            storage.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("postgresql://u@db.example.test/gist", "postgresql+psycopg"),
+        ("postgres://u@db.example.test/gist", "postgresql+psycopg"),
+        ("postgresql+psycopg://u@db.example.test/gist", "postgresql+psycopg"),
+        ("sqlite:///relative.sqlite3", "sqlite"),
+    ],
+)
+def test_database_urls_are_normalised(url: str, driver: str) -> None:
+    assert normalise_database_url(url).drivername == driver
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u@db/gist", "postgresql+psycopg2://u@db/gist", "not a url"]
+)
+def test_unsupported_database_urls_are_config_errors(url: str) -> None:
+    with pytest.raises(ConfigError):
+        Storage(url)
+
+
+def test_in_memory_sqlite_works_for_tools() -> None:
+    storage = Storage("sqlite://")
+    try:
+        storage.create_schema()
+        assert storage.remember_jti("iss", "j", expires(60))
+        assert not storage.remember_jti("iss", "j", expires(60))
+    finally:
+        storage.engine.dispose()
