@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, cast
 from urllib.parse import quote
 
@@ -122,7 +123,7 @@ def render_card(rec: Recommendation, *, case: GistCase, public_base_url: str) ->
         "uuid": str(uuid.uuid4()),
         "summary": capped_summary(rec.summary, rule_id=rec.rule_id),
         "indicator": Indicator(rec.indicator).value,
-        "detail": card_detail(rec, CITATIONS),
+        "detail": card_detail(with_rule_evidence(rec), CITATIONS),
         "source": source(rec),
     }
     suggestions = suggestions_for(rec, case)
@@ -137,6 +138,14 @@ def render_card(rec: Recommendation, *, case: GistCase, public_base_url: str) ->
         log.error("card had empty values, dropped", extra={"rule": rec.rule_id, "paths": problems})
         return cast(dict[str, Any], _compact(card))
     return card
+
+
+def with_rule_evidence(rec: Recommendation) -> Recommendation:
+    """The recommendation with its rule's evidence numbers when it carries none of its own."""
+    rule = RULES.get(rec.rule_id)
+    if rec.evidence_numbers or rule is None or not rule.evidence_numbers:
+        return rec
+    return replace(rec, evidence_numbers=tuple(rule.evidence_numbers))
 
 
 def capped_summary(summary: str, *, rule_id: str) -> str:

@@ -270,6 +270,15 @@ def test_record_text_cannot_inject_markdown_or_html(hostile: str, forbidden: str
     assert forbidden not in detail
 
 
+def test_rule_evidence_numbers_fill_in_when_the_recommendation_has_none() -> None:
+    rec = recommendation(Category.ADJUVANT_TKI, evidence_numbers=())
+    numbers = RULES[rec.rule_id].evidence_numbers
+    detail = render_card(rec, case=CASE, public_base_url=BASE_URL)["detail"]
+    assert numbers
+    for number in numbers:
+        assert number in detail
+
+
 def test_empty_values_finds_every_kind_of_empty_value() -> None:
     value: dict[str, Any] = {
         "a": None,
