@@ -134,6 +134,106 @@ def test_prefetch_has_every_template_key_and_all_of_the_patients_resources(
         assert searchset["total"] == len(want)
 
 
+def _codes(concept: Any) -> set[str]:
+    if not isinstance(concept, dict):
+        return set()
+    return {f"{c.get('system')}|{c.get('code')}" for c in concept.get("coding", [])}
+
+
+def _component(resource: dict[str, Any], code: str) -> list[dict[str, Any]]:
+    return [c for c in resource.get("component", []) if f"{LOINC}|{code}" in _codes(c["code"])]
+
+
+LOINC = "http://loinc.org"
+GIST = "http://gist-cds.org/fhir/CodeSystem/gist"
+MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+
+#: The input profile's "also accept" forms and EHR quirks the corpus must keep exercising.
+VARIANTS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "GIST by histology extension only": lambda r: (
+        r["resourceType"] == "Condition"
+        and any(
+            e["url"] == MCODE + "mcode-histology-morphology-behavior"
+            for e in r.get("extension", [])
+        )
+        and "http://snomed.info/sct|420120006" not in _codes(r.get("code"))
+    ),
+    "GIST by ICD-10-CM only": lambda r: (
+        r["resourceType"] == "Condition"
+        and _codes(r.get("code")) == {"http://hl7.org/fhir/sid/icd-10-cm|C49.A2"}
+    ),
+    "metastasis by related-primary extension only": lambda r: (
+        r["resourceType"] == "Condition"
+        and not _codes(r.get("code"))
+        and any(
+            e["url"] == MCODE + "mcode-related-primary-cancer-condition"
+            for e in r.get("extension", [])
+        )
+    ),
+    "size as 33728-7 on the Observation": lambda r: (
+        f"{LOINC}|33728-7" in _codes(r.get("code")) and "valueQuantity" in r
+    ),
+    "size in mm": lambda r: (
+        any(c.get("valueQuantity", {}).get("code") == "mm" for c in _component(r, "33728-7"))
+        or r.get("valueQuantity", {}).get("code") == "mm"
+    ),
+    "mitoses per 50 HPF": lambda r: r.get("valueQuantity", {}).get("code") == "/50.[HPF]",
+    "mitoses by code.text only": lambda r: (
+        f"{GIST}|mitotic-count" not in _codes(r.get("code"))
+        and "mitotic" in str(r.get("code", {}).get("text", "")).lower()
+    ),
+    "rupture as LA9633-4": lambda r: (
+        f"{GIST}|tumor-rupture" in _codes(r.get("code"))
+        and f"{LOINC}|LA9633-4" in _codes(r.get("valueCodeableConcept"))
+    ),
+    "resection by reasonReference + surgical category": lambda r: (
+        r["resourceType"] == "Procedure"
+        and f"{GIST}|primary-resection" not in _codes(r.get("code"))
+    ),
+    "SDHB IHC loss": lambda r: f"{GIST}|sdhb-ihc" in _codes(r.get("code")),
+    "gene by display only": lambda r: any(
+        "system" not in c
+        for g in _component(r, "48018-6")
+        for c in g["valueCodeableConcept"].get("coding", [])
+    ),
+    "protein change as short text": lambda r: any(
+        str(p["valueCodeableConcept"].get("text", "")).startswith("p.")
+        and "coding" not in p["valueCodeableConcept"]
+        for p in _component(r, "48005-3")
+    ),
+    "TKI as MedicationRequest": lambda r: r["resourceType"] == "MedicationRequest",
+    "contained Medication": lambda r: (
+        r.get("medicationReference", {}).get("reference", "").startswith("#")
+    ),
+    "brand name in text only": lambda r: (
+        "medicationCodeableConcept" in r
+        and not r["medicationCodeableConcept"].get("coding")
+        and str(r["medicationCodeableConcept"].get("text", "")).split()[0]
+        in {"SUTENT", "STIVARGA", "QINLOCK"}
+    ),
+    "per-lesion disease status": lambda r: any(
+        f.get("reference", "").startswith("BodyStructure/") for f in r.get("focus", [])
+    ),
+    "timezone-less date": lambda r: len(str(r.get("effectiveDateTime", ""))) == 10,
+    "entered-in-error result": lambda r: r.get("status") == "entered-in-error",
+    "refuted condition": lambda r: (
+        "http://terminology.hl7.org/CodeSystem/condition-ver-status|refuted"
+        in _codes(r.get("verificationStatus"))
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_corpus_exercises_the_input_profile_variants(variant: str) -> None:
+    matches = [
+        r["id"]
+        for entry in MANIFEST
+        for r in resources(load_bundle(entry["id"]))
+        if VARIANTS[variant](r)
+    ]
+    assert matches, variant
+
+
 # --- (3) end to end over HTTP ----------------------------------------------------------------
 
 
