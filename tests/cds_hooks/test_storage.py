@@ -154,8 +154,11 @@ def test_jti_replay_is_atomic_across_concurrent_workers(
 ) -> None:
     workers = [storage] + [open_storage() for _ in range(5)]
     for round_number in range(5):
-        jti = f"race-{round_number}"
-        wins = in_threads(6, lambda i, jti=jti: workers[i].remember_jti("iss", jti, expires(300)))
+
+        def claim(worker: int, jti: str = f"race-{round_number}") -> bool:
+            return workers[worker].remember_jti("iss", jti, expires(300))
+
+        wins = in_threads(6, claim)
         assert wins.count(True) == 1, wins
 
 
