@@ -130,10 +130,10 @@ def variant(observation: JsonObj) -> VariantFinding | str:
     gene = _gene(_component(observation, codes.LOINC, codes.L_GENE_STUDIED))
     hgvs = _hgvs(_component(observation, codes.LOINC, codes.L_PROTEIN_HGVS))
     protein = parse_protein(hgvs) if hgvs else None
-    if hgvs and protein is None:
-        return f"protein change {hgvs!r} is not a readable p.HGVS"
     exon_component = _component(observation, codes.GIST, codes.G_EXON)
     exon = integer(exon_component.get("valueInteger")) if exon_component else None
+    if hgvs and protein is None and exon is None:
+        return f"protein change {hgvs!r} is not a readable p.HGVS"
     if exon is None and gene and protein:
         exon = exon_for(gene, protein.codon)
     return VariantFinding(gene, present, protein, exon, provenance(observation))
