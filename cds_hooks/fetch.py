@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3.exceptions
 
 from fhir_mappings.prefetch_templates import PREFETCH_TEMPLATES, REQUIRED_KEYS, render
 
@@ -178,9 +179,10 @@ class _Fetcher:
                 if not 200 <= status < 300:
                     raise _Failed(f"FHIR server answered HTTP {status}")
                 body = self._read_body(response)
-        except requests.Timeout:
+        except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError):
             raise _Failed("FHIR server did not answer within the time budget") from None
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            # the body is read from urllib3 directly, so its errors arrive unwrapped
             raise _Failed(f"could not read from the FHIR server ({type(exc).__name__})") from None
         try:
             return json.loads(body)
@@ -414,6 +416,13 @@ def _fetch_all(
             value, problems = future.result()
         except _Failed as failed:
             plan.problems.append(FetchProblem(key, failed.args[0]))
+            continue
+        except Exception as exc:  # a bug here must not turn into a 500 for the whole hook
+            log.error(
+                "prefetch fetch failed unexpectedly",
+                extra={"key": key, "error": type(exc).__name__},
+            )
+            plan.problems.append(FetchProblem(key, "could not read from the FHIR server"))
             continue
         plan.values[key] = value
         fetched.add(key)

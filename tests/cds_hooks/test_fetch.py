@@ -4,6 +4,7 @@ loopback servers for failures, foreign hosts and slow answers."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -440,6 +441,14 @@ def test_redirect_is_not_followed() -> None:
     }
 
 
+def test_body_cut_short_is_a_problem() -> None:
+    body = json.dumps(searchset([])).encode()
+    with scripted_server(lambda _: Reply(body=body, length=len(body) + 100)) as ehr:
+        resolved = fetch({}, ehr.base_url, templates=_conditions_only())
+    assert [p.key for p in resolved.problems] == ["conditions"]
+    assert resolved.problems[0].reason.startswith("could not read from the FHIR server")
+
+
 def test_unreachable_server_is_a_problem() -> None:
     with scripted_server(lambda _: _never_called()) as ehr:
         gone = ehr.base_url
@@ -501,6 +510,15 @@ def test_slow_drip_body_is_cut_at_the_budget() -> None:
     assert all("time budget" in p.reason for p in resolved.problems)
 
 
+def test_body_stalling_mid_way_is_cut_at_the_budget() -> None:
+    stall = Reply(body=json.dumps(searchset([])).encode(), drip_s=BUDGET_S + 3)
+    with scripted_server(lambda _: stall) as ehr:
+        resolved, elapsed = _timed({"patient": resource("Patient", PATIENT)}, ehr.base_url)
+    assert elapsed < BUDGET_S + SLACK_S
+    assert {p.key for p in resolved.problems} == ALL_KEYS - {"patient"}
+    assert all("time budget" in p.reason for p in resolved.problems)
+
+
 def test_budget_covers_all_pages_not_each_request() -> None:
     def script(path: str) -> Reply:
         time.sleep(0.3)
@@ -518,3 +536,18 @@ def test_budget_covers_all_pages_not_each_request() -> None:
     assert elapsed < BUDGET_S + SLACK_S
     assert 2 <= len(resolved.values["conditions"]["entry"]) <= 4
     assert resolved.problems[0].reason.startswith("incomplete")
+
+
+def test_token_never_reaches_logs_or_problems(
+    fhir: FhirTestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with scripted_server(lambda _: json_reply(OUTCOME, 500)) as ehr:
+        failed = fetch({}, ehr.base_url)
+    worked = fetch({}, fhir.base_url)
+    assert failed.problems
+    assert worked.fetched == ALL_KEYS
+    assert "prefetch resolved" in caplog.text  # the resolver did log, just not the token
+    assert TOKEN not in caplog.text
+    assert TOKEN not in repr(failed) + repr(worked.problems)
+    assert all(TOKEN not in repr(record.__dict__) for record in caplog.records)

@@ -158,13 +158,15 @@ def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FhirTestSe
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted answer. `drip_s` > 0 sends the body one byte at a time with that pause."""
+    """One scripted answer. `drip_s` > 0 sends the body one byte at a time with that pause;
+    `length` declares a Content-Length other than the body's (a connection cut short)."""
 
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=lambda: {"Content-Type": FHIR_JSON})
     delay_s: float = 0.0
     drip_s: float = 0.0
+    length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.body)))
+            length = len(reply.body) if reply.length is None else reply.length
+            self.send_header("Content-Length", str(length))
             self.end_headers()
             if reply.drip_s:
                 for byte in reply.body:
