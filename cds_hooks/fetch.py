@@ -300,7 +300,7 @@ def _why_not_fetchable(
     fhir_server: str | None, base: str | None, allowed: set[str], patient_id: str
 ) -> str | None:
     if not fhir_server:
-        return "not prefetched and no fhirServer to fetch from"
+        return "there is no fhirServer to fetch from"
     if base is None:
         return "fhirServer is not a plain http(s) base URL"
     if base not in allowed:
@@ -339,12 +339,13 @@ def resolve(
         missing_required = [k for k in plan.to_fetch if k in required]
         if missing_required:
             raise PrefetchUnavailable(
-                f"required prefetch {', '.join(sorted(missing_required))}: {blocked}",
+                f"required prefetch {', '.join(sorted(missing_required))}: not prefetched, "
+                f"and {blocked}",
                 missing_required,
             )
-        plan.problems += [FetchProblem(k, blocked) for k in plan.to_fetch]
+        plan.problems += [FetchProblem(k, f"not prefetched, and {blocked}") for k in plan.to_fetch]
         plan.problems += [
-            FetchProblem(k, f"incomplete: prefetched page has more; {blocked}")
+            FetchProblem(k, f"incomplete: the server has more pages, but {blocked}")
             for k in plan.to_continue
         ]
         return _result(plan, set(), started)
