@@ -11,6 +11,8 @@ and the simulator (this process). Ctrl-C or SIGTERM stops the children by pid.
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import logging
 import os
 import signal
 import subprocess
@@ -23,7 +25,6 @@ from types import FrameType
 import requests
 from werkzeug.serving import make_server
 
-from cds_hooks.app import is_loopback_host
 from sandbox.fhir_server import (
     FhirServerError,
     RunningFhirServer,
@@ -40,6 +41,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var"
 SERVICE_READY_TIMEOUT_S = 60.0
 EXIT_USAGE = 2
+
+
+def is_loopback_host(host: str) -> bool:
+    """The same rule as the service's demo-mode check (kept here so the launcher stays light)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     origin = f"http://{host}:{args.sandbox_port}"
     service_url = f"http://{host}:{args.port}"
     VAR_DIR.mkdir(exist_ok=True)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per simulator request
     listings, resources = load_catalog()
 
     # Bind the simulator port first: a busy port fails before any child is started.

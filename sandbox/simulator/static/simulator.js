@@ -130,7 +130,8 @@ async function openChart(patient) {
     const cards = [...(answer.json.cards ?? [])].sort((a, b) => (INDICATOR_ORDER[a.indicator] ?? 3) - (INDICATOR_ORDER[b.indicator] ?? 3));
     $('cards').replaceChildren(...cards.map((card) => renderCard(card, service.id)));
     const omitted = state.config.omittedPrefetchKeys.join(', ');
-    setStatus(cards.length ? `${cards.length} card(s). Prefetch left out: ${omitted} (the service read it from fhirServer).` : 'No cards returned for this patient.', 'done');
+    const count = cards.length ? `${cards.length} card(s).` : 'No cards for this patient.';
+    setStatus(`${count} Left out of prefetch on purpose: ${omitted} (the service fetches it from fhirServer).`, 'done');
   } catch (error) {
     setStatus(String(error.message ?? error), 'error');
   }
