@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from jwt import PyJWKSet
 
+from sandbox import run
 from sandbox.simulator.app import SimulatorConfig, create_simulator_app
 from sandbox.simulator.catalog import PatientListing, load_catalog
 from sandbox.simulator.fhir import MemoryFhir
 from sandbox.simulator.tokens import LIFETIME_S
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = "http://127.0.0.1:18090"
 SERVICE = "http://127.0.0.1:18080"
 CALL_URL = f"{SERVICE}/cds-services/gist-treatment"
@@ -185,3 +195,87 @@ def test_catalog_lists_every_synthetic_patient_with_its_patient_resource() -> No
     assert len(listings) >= 30
     assert {listing.patient_id for listing in listings} == patient_ids
     assert all(listing.title and listing.vignette for listing in listings)
+
+
+# --- the launcher (`make run`) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.org", "::"])
+def test_launcher_refuses_non_loopback_hosts(host: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run.main(["--host", host]) == run.EXIT_USAGE
+    assert "loopback only" in capsys.readouterr().err
+
+
+def test_service_runs_in_demo_mode_trusting_only_the_sandbox() -> None:
+    env = run.service_environment("127.0.0.1", 8080, ORIGIN, "http://127.0.0.1:5555/fhir")
+    assert env["GIST_CDS_AUTH"] == "off"
+    assert env["GIST_CDS_PUBLIC_BASE_URL"] == "http://127.0.0.1:8080"
+    assert env["GIST_CDS_FHIR_ALLOWLIST"] == "http://127.0.0.1:5555/fhir"
+    assert env["GIST_CDS_CORS_ORIGINS"] == ORIGIN
+    assert env["GIST_CDS_DATABASE_URL"].endswith("/var/gist-cds.sqlite3")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_for_line(stream: Any, needle: str, timeout_s: float) -> list[str]:
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"{needle!r} not printed; output was:\n{''.join(lines)}")
+
+
+@pytest.mark.fhirserver
+def test_run_serves_everything_and_sigterm_stops_every_child(tmp_path: Path) -> None:
+    port, sandbox_port = _free_port(), _free_port()
+    env = {**os.environ, "GIST_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    command = [sys.executable, "-m", "sandbox.run", "--port", str(port), "--workers", "1"]
+    launcher = subprocess.Popen(
+        [*command, "--sandbox-port", str(sandbox_port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        banner = "".join(_wait_for_line(launcher.stdout, "to try the EHR simulator", 120))
+        simulator = f"http://127.0.0.1:{sandbox_port}"
+        service = f"http://127.0.0.1:{port}"
+        assert f"Open {simulator}/ to try the EHR simulator" in banner
+        assert f"{service}/cds-services" in banner
+        fhir_base = re.search(r"FHIR server \(EHR data\): (\S+)", banner)
+        assert fhir_base is not None
+
+        patients = requests.get(f"{simulator}/api/patients", timeout=10).json()
+        assert len(patients) == len(load_catalog()[0])
+        first = patients[0]["patientId"]
+        assert requests.get(f"{fhir_base[1]}/Patient/{first}", timeout=10).status_code == 200
+        preflight = requests.options(
+            f"{service}/cds-services/gist-treatment",
+            headers={
+                "Origin": simulator,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+            timeout=10,
+        )
+        assert preflight.headers.get("Access-Control-Allow-Origin") == simulator
+        discovery = requests.get(f"{service}/cds-services", timeout=10).json()
+        assert [s["id"] for s in discovery["services"]] == ["gist-treatment"]
+    finally:
+        launcher.send_signal(signal.SIGTERM)
+        launcher.wait(timeout=30)
+    for url in (f"{service}/healthz", f"{fhir_base[1]}/Patient/{first}", f"{simulator}/"):
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url, timeout=5)
