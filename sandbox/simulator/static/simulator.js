@@ -150,12 +150,17 @@ function renderCard(card, serviceId) {
   const feedbackLine = el('p', { className: 'feedback-status', dataset: { testid: 'feedback-status' } });
   const send = async (item, doneText) => {
     feedbackLine.textContent = 'Sending feedback…';
-    const answer = await callService('POST', `cds-services/${serviceId}/feedback`, {
-      feedback: [{ card: card.uuid, outcomeTimestamp: new Date().toISOString(), ...item }],
-    });
-    feedbackLine.textContent = answer.ok ? `${doneText} — feedback recorded (HTTP ${answer.status}).` : `Feedback failed: HTTP ${answer.status}`;
-    feedbackLine.dataset.state = answer.ok ? 'sent' : 'error';
-    if (answer.ok) node.querySelectorAll('button, select').forEach((c) => { c.disabled = true; });
+    try {
+      const answer = await callService('POST', `cds-services/${serviceId}/feedback`, {
+        feedback: [{ card: card.uuid, outcomeTimestamp: new Date().toISOString(), ...item }],
+      });
+      feedbackLine.textContent = answer.ok ? `${doneText} — feedback recorded (HTTP ${answer.status}).` : `Feedback failed: HTTP ${answer.status}`;
+      feedbackLine.dataset.state = answer.ok ? 'sent' : 'error';
+      if (answer.ok) node.querySelectorAll('button, select').forEach((c) => { c.disabled = true; });
+    } catch (error) {
+      feedbackLine.textContent = `Feedback failed: ${error.message}`;
+      feedbackLine.dataset.state = 'error';
+    }
   };
 
   const source = card.source ?? {};
