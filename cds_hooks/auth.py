@@ -191,7 +191,7 @@ def _checked_header(token: str) -> dict[str, Any]:
         # PyJWT's header messages name the problem (padding, crit, kid type), never claims.
         raise AuthError(f"malformed token header: {str(exc)[:80]}") from None
     alg = header.get("alg")
-    if alg not in ALLOWED_ALGORITHMS:
+    if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
         raise AuthError(f"alg {str(alg)[:16]!r} not allowed")
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid or len(kid) > MAX_KID_CHARS:

@@ -59,7 +59,7 @@ def _parse_item(item: Any, where: str) -> FeedbackItem:
         raise ValueError(f"{where} must be an object")
     card = _string(item.get("card"), f"{where}.card", MAX_ID_CHARS)
     outcome = item.get("outcome")
-    if outcome not in OUTCOMES:
+    if not isinstance(outcome, str) or outcome not in OUTCOMES:
         raise ValueError(f"{where}.outcome must be 'accepted' or 'overridden'")
     timestamp = _timestamp(item.get("outcomeTimestamp"), f"{where}.outcomeTimestamp")
     suggestions: tuple[str, ...] = ()
@@ -75,7 +75,7 @@ def _parse_item(item: Any, where: str) -> FeedbackItem:
             code, system, comment = _override_reason(item["overrideReason"], where)
     return FeedbackItem(
         card=card,
-        outcome=str(outcome),
+        outcome=outcome,
         outcome_timestamp=timestamp,
         accepted_suggestions=suggestions,
         override_reason_code=code,

@@ -12,8 +12,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from cds_hooks.auth import MAX_TOKEN_CHARS, AuthError, JwtVerifier
 from cds_hooks.config import ConfigError
@@ -404,6 +407,91 @@ def test_key_rotation_is_picked_up_with_one_refetch(
     verifier.verify(bearer(mint(TEST_ISSUER, AUD, key=old)), AUD)
 
 
+# -- fuzzing: whatever arrives, the verifier answers with AuthError (a 401), never a crash -----
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+_MISSING: Any = object()
+_ABSENT = st.just(_MISSING)
+
+
+def _mostly(plausible: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Usually the plausible value, sometimes anything JSON, sometimes absent."""
+    return _weighted(plausible, 8, json_values, 1, _ABSENT, 1)
+
+
+def _weighted(*choices: Any) -> st.SearchStrategy[Any]:
+    """Pick among (strategy, weight) pairs (st.one_of gives every branch similar odds)."""
+    pairs = list(zip(choices[::2], choices[1::2], strict=True))
+    table = [strategy for strategy, weight in pairs for _ in range(weight)]
+    return st.sampled_from(table).flatmap(lambda strategy: strategy)
+
+
+def _members(strategies: Mapping[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries(dict(strategies)).map(
+        lambda drawn: {k: v for k, v in drawn.items() if v is not _MISSING}
+    )
+
+
+fuzzed_claims = _members(
+    {
+        "iss": _mostly(st.just(TEST_ISSUER)),
+        "aud": _mostly(st.sampled_from([AUD, [AUD], AUD + "/", "https://other.example.test"])),
+        "exp": _mostly(st.integers(-100, 4000).map(lambda s: int(time.time()) + s)),
+        "iat": _mostly(st.integers(-4000, 100).map(lambda s: int(time.time()) + s)),
+        "jti": _mostly(st.uuids().map(str)),
+        "nbf": _weighted(_ABSENT, 9, json_values, 1),
+        "tenant": _weighted(_ABSENT, 1, json_values, 1),
+    }
+)
+fuzzed_headers = _members(
+    {
+        "typ": _weighted(st.just("JWT"), 6, _ABSENT, 3, json_values, 1),
+        "jku": _weighted(_ABSENT, 9, json_values, 1),
+        "crit": _weighted(_ABSENT, 9, json_values, 1),
+    }
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(header=st.one_of(st.text(max_size=200), st.text(max_size=50).map(lambda t: "Bearer " + t)))
+def test_fuzzed_authorization_headers_only_raise_auth_error(
+    make_verifier: MakeVerifier, header: str
+) -> None:
+    with pytest.raises(AuthError):
+        make_verifier().verify(header, AUD)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(claims=fuzzed_claims, headers=fuzzed_headers)
+def test_fuzzed_signed_tokens_only_raise_auth_error(
+    make_verifier: MakeVerifier, claims: dict[str, Any], headers: dict[str, Any]
+) -> None:
+    """Correctly signed tokens with arbitrary claims and headers: accepted or AuthError only."""
+    key = make_keys().ec
+    payload = json.dumps(claims).encode()
+    token = jwt.api_jws.encode(
+        payload, key.private_key, algorithm="ES384", headers={**headers, "kid": key.kid}
+    )
+    try:
+        client = make_verifier().verify(bearer(token), AUD)
+    except AuthError as exc:
+        event(f"rejected: {exc.reason.split(' (')[0][:30]}")
+        return
+    event("accepted")
+    assert client.iss == TEST_ISSUER
+    assert claims["aud"] == AUD or AUD in claims["aud"]
+
+
 # -- trusted clients file -----------------------------------------------------------------------
 
 
@@ -475,7 +563,5 @@ def test_unreadable_trusted_clients_file_is_a_config_error(tmp_path: Path) -> No
 
 
 def _jti_of(token: str) -> str:
-    import jwt
-
     jti: str = jwt.decode(token, options={"verify_signature": False})["jti"]
     return jti
