@@ -238,12 +238,12 @@ class Storage:
             result = conn.execute(
                 audit_table.insert().values(
                     time=record.time,
-                    service_id=_text(record.service_id),
-                    hook_instance=_text(record.hook_instance),
+                    service_id=_text(record.service_id, 200),
+                    hook_instance=_text(record.hook_instance, 200),
                     patient_hash=record.patient_hash,
                     categories=[_text(c) for c in record.categories],
                     rule_ids=[_text(r) for r in record.rule_ids],
-                    knowledge_version=_text(record.knowledge_version),
+                    knowledge_version=_text(record.knowledge_version, 100),
                     latency_ms=float(record.latency_ms),
                     status=int(record.status),
                 )
@@ -253,8 +253,8 @@ class Storage:
             audit_id = primary_key[0]
             for card_uuid, rule_id in record.card_rules.items():
                 row = {
-                    "card_uuid": _text(card_uuid),
-                    "rule_id": _text(rule_id),
+                    "card_uuid": _text(card_uuid, 200),
+                    "rule_id": _text(rule_id, 100),
                     "audit_id": audit_id,
                 }
                 conn.execute(self._insert_ignore(audit_card_table).values(**row))
@@ -303,8 +303,8 @@ class Storage:
             for item in items:
                 row = {
                     "dedup_key": _feedback_key(service_id, item),
-                    "service_id": _text(service_id),
-                    "card_uuid": _text(item.card),
+                    "service_id": _text(service_id, 200),
+                    "card_uuid": _text(item.card, 200),
                     "outcome": item.outcome,
                     "outcome_timestamp": item.outcome_timestamp,
                     "accepted_suggestions": [_text(s) for s in item.accepted_suggestions],
@@ -413,9 +413,10 @@ def _feedback_key(service_id: str, item: FeedbackItem) -> str:
     return hashlib.sha256(encoded.encode("ascii")).hexdigest()
 
 
-def _text(value: str) -> str:
-    """Text both databases accept: no NUL, no lone surrogates."""
-    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+def _text(value: str, limit: int | None = None) -> str:
+    """Text both databases accept: no NUL, no lone surrogates, within the column's length."""
+    cleaned = value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return cleaned if limit is None else cleaned[:limit]
 
 
 def _text_or_none(value: str | None) -> str | None:

@@ -221,6 +221,16 @@ def test_text_a_database_cannot_hold_is_sanitised(storage: Storage) -> None:
     assert len(storage.patient_hash("lone\ud800surrogate")) == 64
 
 
+def test_over_long_values_are_cut_to_the_column_size(storage: Storage) -> None:
+    """PostgreSQL enforces VARCHAR lengths; an over-long id must not turn into a 500."""
+    record = audit({"c" * 300: "R" * 150})
+    record.hook_instance = "h" * 500
+    storage.save_audit(record)
+    stored = storage.audit_rows()[0]
+    assert stored.hook_instance == "h" * 200
+    assert stored.card_rules == {"c" * 200: "R" * 100}
+
+
 # -- feedback -------------------------------------------------------------------------------------
 
 
