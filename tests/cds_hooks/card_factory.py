@@ -8,6 +8,8 @@ from typing import Any
 from logic.registry import RULES
 
 from logic.case import GistCase
+from logic.knowledge import regimens
+from logic.knowledge.regimens import for_months
 from logic.knowledge.version import KNOWLEDGE_VERSION
 from logic.recommendation import (
     DEFAULT_INDICATOR,
@@ -24,32 +26,11 @@ BASE_URL = "https://cds.example.org/gist"
 CASE = GistCase(patient_id="pat-1", gist_condition_id="cond-1")
 NO_PATIENT = GistCase()
 
-IMATINIB_400 = Regimen("imatinib", 400, "daily", "Imatinib 400 mg once daily", 36, "282388")
-IMATINIB_800 = Regimen(
-    "imatinib",
-    800,
-    "400 mg twice daily",
-    "Imatinib 800 mg daily (400 mg twice daily)",
-    None,
-    "282388",
-)
-SUNITINIB_CYCLE = Regimen(
-    "sunitinib",
-    50,
-    "4 weeks on / 2 weeks off",
-    "Sunitinib 50 mg daily, 4 weeks on / 2 weeks off",
-    None,
-    "357977",
-)
-SUNITINIB_CONT = Regimen(
-    "sunitinib", 37.5, "continuous daily", "Sunitinib 37.5 mg continuous daily", None, "357977"
-)
-DAB_TRAM = Regimen(
-    "dabrafenib+trametinib",
-    302,
-    "150 mg twice daily + 2 mg once daily",
-    "Dabrafenib 150 mg twice daily + trametinib 2 mg once daily",
-)
+IMATINIB_400 = for_months(regimens.IMATINIB_400, 36)
+IMATINIB_800 = regimens.IMATINIB_800
+SUNITINIB_CYCLE = regimens.SUNITINIB_50_4_2
+SUNITINIB_CONT = regimens.SUNITINIB_37_5
+DAB_TRAM = regimens.DABRAFENIB_TRAMETINIB
 HIGH_RISK = Risk(NihRisk.HIGH, AfipRisk("6a", 55.0, "High (55%)"))
 
 TKI_CATEGORIES = (

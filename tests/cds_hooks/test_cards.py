@@ -116,7 +116,7 @@ def test_full_extension_matches_the_contract_example() -> None:
         "regimen": {
             "drug": "imatinib",
             "doseMgPerDay": 400,
-            "schedule": "daily",
+            "schedule": IMATINIB_400.schedule,
             "durationMonths": 36,
         },
         "line": 1,

@@ -13,7 +13,8 @@ from cds_hooks.cards import render_card
 from cds_hooks.suggestions import GIST_SYSTEM, RXNORM, dosage, suggestions_for
 from fhir_mappings.r4b import validation_errors
 from logic.case import GistCase
-from logic.recommendation import Category, Indicator
+from logic.knowledge.regimens import ALL_REGIMENS, for_months
+from logic.recommendation import Category, Indicator, Regimen
 from tests.cds_hooks.card_factory import (
     BASE_URL,
     CASE,
@@ -141,7 +142,7 @@ def test_without_a_known_condition_there_is_no_reason_reference() -> None:
 
 def test_once_daily_regimen_with_duration() -> None:
     dose = dosage(IMATINIB_400)
-    assert dose["text"] == "Imatinib 400 mg once daily for 36 months"
+    assert dose["text"] == f"{IMATINIB_400.display} for 36 months"
     assert dose["timing"]["repeat"] == {
         "frequency": 1,
         "period": 1,
@@ -170,7 +171,7 @@ def test_twice_daily_regimen_splits_the_daily_dose() -> None:
 def test_on_off_cycle_is_not_written_as_continuous_daily_dosing() -> None:
     dose = dosage(SUNITINIB_CYCLE)
     assert "repeat" not in dose["timing"]
-    assert dose["timing"]["code"]["text"] == "4 weeks on / 2 weeks off"
+    assert dose["timing"]["code"]["text"] == SUNITINIB_CYCLE.schedule
     assert dose["doseAndRate"][0]["doseQuantity"]["value"] == 50
 
 
@@ -186,6 +187,22 @@ def test_combination_regimen_is_text_only_and_valid() -> None:
     assert validation_errors(resource) == []
     assert resource["medicationCodeableConcept"] == {"text": "Dabrafenib + Trametinib"}
     assert resource["dosageInstruction"] == [{"text": DAB_TRAM.display}]
+
+
+@pytest.mark.parametrize("months", [None, 36])
+@pytest.mark.parametrize("regimen", ALL_REGIMENS, ids=lambda r: r.display)
+def test_every_knowledge_base_regimen_makes_a_valid_medication_request(
+    regimen: Regimen, months: int | None
+) -> None:
+    card = card_for(Category.FIRST_LINE_TKI, regimens=(for_months(regimen, months),))
+    (resource,) = resources_of(card)
+    assert validation_errors(resource) == []
+    (dose,) = resource["dosageInstruction"]
+    assert dose["text"].startswith(regimen.display)
+    if "+" not in regimen.drug:
+        per_dose = dose["doseAndRate"][0]["doseQuantity"]["value"]
+        per_day = dose["timing"].get("repeat", {}).get("frequency", 1)
+        assert per_dose * per_day == regimen.dose_mg_per_day
 
 
 def test_rxnorm_coding_only_when_the_regimen_has_one() -> None:
