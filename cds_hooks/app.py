@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
 from flask_cors import CORS
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from cds_hooks.auth import JwtVerifier
@@ -111,6 +112,11 @@ def register_error_handlers(app: Flask) -> None:
             431: "request headers too large",
         }
         return _error(status, messages.get(status, exc.name))
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc: SQLAlchemyError) -> tuple[Response, int]:
+        log.error("database error", extra={"event": "db-error", "reason": type(exc).__name__})
+        return _error(503, "the service database is unavailable; retry later")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Response, int]:

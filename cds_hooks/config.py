@@ -65,7 +65,10 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
     """Build Settings from the environment (and keyword overrides, used by tests)."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    get = lambda name: env.get(ENV_PREFIX + name)  # noqa: E731 - tiny local accessor
+
+    def get(name: str) -> str | None:
+        return env.get(ENV_PREFIX + name)
+
     if (raw := get("AUTH")) is not None:
         if raw not in ("on", "off"):
             raise ConfigError(f"{ENV_PREFIX}AUTH must be 'on' or 'off', got {raw!r}")
