@@ -16,7 +16,9 @@ class Rule:
     `rule_id` is the knowledge-base id (B1…J5); `citations` are its `[Sx]` source ids; `reads`
     names the `GistCase` fields it looks at (checked by the registry); `applies` says whether the
     rule fires for a case; `recommend` builds its Recommendations (called only when it applies).
-    `statement` and `conditions` are the plain-language text shown on the rule page.
+    `statement` and `conditions` are the plain-language text shown on the rule page. A rule with
+    no categories is background content: it never makes a card of its own and, when it applies,
+    its statement is folded into the cards of the rules named in `folds_into`.
     """
 
     rule_id: str
@@ -32,3 +34,7 @@ class Rule:
     evidence_numbers: tuple[str, ...] = ()
     design_note: str | None = None  # DESIGN / ambiguity decision and its reasoning
     uses_risk_table: bool = False  # rule page draws the risk tables when True
+    #: Background rules (no categories) whose text is shown on other rules' cards: the engine
+    #: appends this rule's statement, citations and evidence numbers to the cards of these rule
+    #: ids whenever `applies(case)` is true.
+    folds_into: tuple[str, ...] = ()

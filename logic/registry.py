@@ -1,0 +1,78 @@
+"""All guideline rules, in knowledge-base order, validated at import (fail fast).
+
+Checks: unique ids; every citation exists in CITATIONS; every name in `reads` is a GistCase
+field; categories are Category members; background rules fold into registered rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from logic.case import CASE_FIELDS
+from logic.knowledge.citations import CITATIONS
+from logic.recommendation import Category
+from logic.rules import advanced, emergency, localized, resected
+from logic.rules.base import Rule
+from logic.rules.data_request import RULE_P5
+
+#: Section order of the knowledge base (§1.B … §1.J), then the data request P5 (§1.1).
+_SECTION_ORDER = "BCDEFGHIJP"
+
+
+class RegistryError(ValueError):
+    """The rule set is inconsistent with the knowledge data or the case model."""
+
+
+def _order(rule: Rule) -> tuple[int, int]:
+    match = re.fullmatch(r"([A-Z])(\d+)", rule.rule_id)
+    if match is None:
+        raise RegistryError(f"rule id {rule.rule_id!r} is not a knowledge-base id")
+    return _SECTION_ORDER.index(match.group(1)), int(match.group(2))
+
+
+def validate(rules: Iterable[Rule]) -> Mapping[str, Rule]:
+    """The rules by id in knowledge-base order, or RegistryError naming the first problem."""
+    ordered: dict[str, Rule] = {}
+    for rule in sorted(rules, key=_order):
+        if rule.rule_id in ordered:
+            raise RegistryError(f"duplicate rule id {rule.rule_id}")
+        if not rule.citations:
+            raise RegistryError(f"{rule.rule_id}: no citation")
+        for cid in rule.citations:
+            if cid not in CITATIONS:
+                raise RegistryError(f"{rule.rule_id}: unknown citation {cid}")
+        for name in rule.reads:
+            if name not in CASE_FIELDS:
+                raise RegistryError(f"{rule.rule_id}: reads unknown case field {name!r}")
+        for category in rule.categories:
+            if not isinstance(category, Category):
+                raise RegistryError(f"{rule.rule_id}: invalid category {category!r}")
+        if not rule.categories and not rule.folds_into:
+            raise RegistryError(f"{rule.rule_id}: background rule folds into no rule")
+        if rule.categories and rule.folds_into:
+            raise RegistryError(f"{rule.rule_id}: a card-making rule cannot fold into others")
+        ordered[rule.rule_id] = rule
+    for rule in ordered.values():
+        for target in rule.folds_into:
+            if target not in ordered or not ordered[target].categories:
+                raise RegistryError(f"{rule.rule_id}: folds into unknown rule {target}")
+    return MappingProxyType(ordered)
+
+
+RULES: Mapping[str, Rule] = validate(
+    (
+        *localized.RULES_B,
+        *localized.RULES_C,
+        resected.RULE_C4,
+        resected.RULE_C5,
+        *localized.RULES_D,
+        resected.RULE_D10,
+        *resected.RULES_F,
+        *advanced.RULES,
+        *localized.RULES_H5,
+        *emergency.RULES,
+        RULE_P5,
+    )
+)

@@ -1,0 +1,153 @@
+"""§1.1 item 5: the data request (rule P5).
+
+When a decision depends on a fact that is missing, conflicting or unreadable: one data-needed
+card naming each fact, why it is missing and what it would change. Mutation testing has its own
+cards (D2, F4, G1). P5 also fires without a GIST diagnosis when the Conditions could not be read
+(or disagree), because then the service cannot tell whether the patient has GIST at all.
+"""
+
+from __future__ import annotations
+
+from logic.case import FactStatus, GistCase
+from logic.recommendation import Category, MissingData
+from logic.rules import advanced, localized, resected
+from logic.rules.base import Rule
+from logic.rules.common import SUMMARY_MAX, Plan, emit, missing, per_case, picker
+from logic.rules.situation import Pathway, pathway
+
+CITES = ("S6",)
+
+#: Facts whose conflicts are always reported (they feed some decision).
+_CHECKED = (
+    "site",
+    "disease_state",
+    "margin",
+    "resectability",
+    "tumour_size",
+    "mitotic_count",
+    "rupture",
+    "eus",
+    "genotype",
+    "response",
+)
+
+#: Missing facts on provisional cards that the data request repeats (genotype has its own card).
+_REPEATED = frozenset(
+    {"resectability", "response", "progressingLesions", "imatinibDose", "tkiHistory"}
+)
+
+_WORDS = {
+    "mitoticCount": "mitotic count",
+    "tumourSize": "tumour size",
+    "diseaseState": "disease state",
+    "eusFeatures": "EUS features",
+    "progressingLesions": "progressing lesions",
+    "imatinibDose": "imatinib dose",
+    "tkiHistory": "TKI stop reason",
+}
+
+
+def _unreadable(case: GistCase) -> list[MissingData]:
+    return [
+        MissingData(
+            u.resource_type + (f"/{u.resource_id}" if u.resource_id else ""),
+            u.reason,
+            "this record could not be read; facts it holds are missing from the decision",
+        )
+        for u in case.unreadable
+    ]
+
+
+@per_case
+def plan(case: GistCase) -> Plan:
+    if case.deceased:
+        return Plan()
+    if not case.has_gist:
+        return _no_diagnosis(case)
+    items: list[MissingData] = []
+    if pathway(case) is Pathway.UNDETERMINED:
+        items.append(
+            missing(
+                case,
+                "disease_state",
+                "localized, metastatic or recurrent decides which rules apply",
+            )
+        )
+    for part in (localized.plan, resected.plan, advanced.plan):
+        decided = part(case)
+        items += decided.blocked
+        items += [m for c in decided.cards for m in c.missing_data if m.fact in _REPEATED]
+    for name in _CHECKED:
+        if getattr(case, name).status is FactStatus.CONFLICTING:
+            items.append(missing(case, name, "sources disagree: resolve before relying on it"))
+    items += _unreadable(case)
+    unique = list({m.fact: m for m in items}.values())
+    if not unique:
+        return Plan()
+    names = ", ".join(_WORDS.get(m.fact, m.fact) for m in unique)
+    summary = f"Data needed for the GIST recommendation: {names}"
+    if len(summary) > SUMMARY_MAX:
+        summary = summary[: SUMMARY_MAX - 1].rsplit(",", 1)[0] + "…"
+    card = emit(
+        "P5",
+        CITES,
+        Category.DATA_NEEDED,
+        summary,
+        "Some decisions depend on facts that are missing, conflicting or unreadable; they are "
+        "not guessed. Each item below says what it would change.",
+        missing=unique,
+    )
+    return Plan((card,))
+
+
+def _no_diagnosis(case: GistCase) -> Plan:
+    conditions_unreadable = any(u.resource_type == "Condition" for u in case.unreadable)
+    conflicting = case.diagnosis.status is FactStatus.CONFLICTING
+    if not (conditions_unreadable or conflicting):
+        return Plan()
+    items = _unreadable(case)
+    if conflicting:
+        items.insert(0, missing(case, "diagnosis", "whether the patient has GIST"))
+    summary = (
+        "GIST decision support incomplete: conditions could not be read"
+        if conditions_unreadable
+        else "GIST decision support incomplete: the GIST diagnosis records conflict"
+    )
+    card = emit(
+        "P5",
+        CITES,
+        Category.DATA_NEEDED,
+        summary,
+        "The diagnosis could not be established from the record, so no GIST recommendation can "
+        "be made. Retry once the conditions can be read.",
+        missing=items,
+    )
+    return Plan((card,))
+
+
+_applies, _recommend = picker(plan, "P5")
+
+RULE_P5 = Rule(
+    rule_id="P5",
+    section="1.1",
+    title="Data request for missing, conflicting or unreadable facts",
+    statement=(
+        "Any decision that needs a fact that is missing (e.g. mitotic count, size, site, "
+        "resectability) emits a data request, next to any provisional recommendation."
+    ),
+    conditions=(
+        "a decision is blocked or provisional for lack of a fact",
+        "a fact has conflicting sources, or an input could not be read",
+        "or: no GIST diagnosis known and the Conditions could not be read",
+    ),
+    citations=CITES,
+    reads=("diagnosis", "unreadable", "disease_state", *_CHECKED),
+    categories=(Category.DATA_NEEDED,),
+    applies=_applies,
+    recommend=_recommend,
+    design_note=(
+        "One card lists every gap (fact, reason, impact). Genotype gaps go to the mutation-"
+        "testing cards instead. Evidence S6 stands for the PDQ's emphasis on genotype, mitotic "
+        "count and rupture as decision inputs."
+    ),
+)

@@ -1,0 +1,172 @@
+"""§1.I Emergency surgical review (evaluated first, §1.1 item 1).
+
+When: perforation, complete obstruction, refractory bleeding, rupture with intra-abdominal
+haemorrhage or abscess (I1–I5). Then: emergency surgical review — critical when the finding is
+definite, warning when only possible. Unqualified bleeding or obstruction (I6) is not an
+automatic trigger: urgent MDT review (warning). I7 (palliative radiotherapy for an unresectable
+bleeding tumour) is background text on the bleeding cards.
+"""
+
+from __future__ import annotations
+
+from logic.case import Certainty, EmergencyKind, GistCase
+from logic.recommendation import Category, Indicator, Recommendation
+from logic.rules.base import Rule
+from logic.rules.common import Plan, emergencies_used, emit, nothing, per_case, picker
+
+EMERG = Category.EMERGENCY_SURGICAL_REVIEW
+READS = ("emergencies",)
+
+CITES: dict[str, tuple[str, ...]] = {
+    "I1": ("S1", "S6"),
+    "I2": ("S1", "S6"),
+    "I3": ("S1", "S6"),
+    "I4": ("S1", "S10"),
+    "I5": ("S6",),
+    "I6": ("S1",),
+    "I7": ("S6",),
+}
+
+# rule id, finding kind, what it is (for summaries)
+_TRIGGERS: tuple[tuple[str, EmergencyKind, str], ...] = (
+    ("I1", EmergencyKind.COMPLETE_OBSTRUCTION, "complete intestinal obstruction"),
+    ("I2", EmergencyKind.PERFORATION, "gastrointestinal perforation"),
+    ("I3", EmergencyKind.REFRACTORY_BLEEDING, "GI bleeding not controlled conservatively"),
+    ("I4", EmergencyKind.RUPTURE_WITH_HAEMORRHAGE, "tumour rupture with intra-abdominal bleeding"),
+    ("I5", EmergencyKind.ABSCESS, "abscess"),
+)
+
+
+@per_case
+def plan(case: GistCase) -> Plan:
+    cards: list[Recommendation] = []
+    for rule_id, kind, what in _TRIGGERS:
+        found = [f for f in case.emergencies if f.kind is kind]
+        if not found:
+            continue
+        definite = any(f.certainty is Certainty.DEFINITE for f in found)
+        notes = []
+        if kind is EmergencyKind.RUPTURE_WITH_HAEMORRHAGE:
+            notes.append(
+                "After the emergency, record the rupture: it makes the tumour high risk (F5)."
+            )
+        cards.append(
+            emit(
+                rule_id,
+                CITES[rule_id],
+                EMERG,
+                f"Emergency surgical review: {what}"
+                if definite
+                else f"Possible {what}: urgent surgical review",
+                f"A GIST with {what} is an indication for emergency surgery in the guidelines. "
+                + (
+                    "The finding is recorded as definite."
+                    if definite
+                    else "The finding is recorded as possible only: confirm it urgently."
+                ),
+                indicator=Indicator.CRITICAL if definite else Indicator.WARNING,
+                facts=emergencies_used(found),
+                notes=notes,
+            )
+        )
+    soft = [
+        f for f in case.emergencies if f.kind in (EmergencyKind.BLEEDING, EmergencyKind.OBSTRUCTION)
+    ]
+    if soft:
+        kinds = " and ".join(sorted({f.kind.value for f in soft}))
+        cards.append(
+            emit(
+                "I6",
+                CITES["I6"],
+                EMERG,
+                f"Urgent MDT review: {kinds} (not marked complete or refractory)",
+                "Bleeding controlled by conservative treatment, or a partial obstruction, is not "
+                "an automatic emergency trigger; it needs urgent multidisciplinary review. It "
+                "becomes an emergency if bleeding is refractory or obstruction complete.",
+                indicator=Indicator.WARNING,
+                facts=emergencies_used(soft),
+                notes=(
+                    "DESIGN: unqualified bleeding or obstruction is a possible emergency, "
+                    "shown as a warning.",
+                ),
+            )
+        )
+    return Plan(tuple(cards))
+
+
+def _bleeding(case: GistCase) -> bool:
+    return any(
+        f.kind in (EmergencyKind.BLEEDING, EmergencyKind.REFRACTORY_BLEEDING)
+        for f in case.emergencies
+    )
+
+
+def _trigger_rule(rule_id: str, kind: EmergencyKind, what: str, title: str) -> Rule:
+    applies, recommend = picker(plan, rule_id)
+    return Rule(
+        rule_id=rule_id,
+        section="1.I",
+        title=title,
+        statement=f"Emergency surgical review for {what}.",
+        conditions=(f"{what} is recorded (critical when definite, warning when possible)",),
+        citations=CITES[rule_id],
+        reads=READS,
+        categories=(EMERG,),
+        applies=applies,
+        recommend=recommend,
+        design_note=(
+            "A finding recorded only as possible gives the same card with a warning indicator "
+            "instead of critical (card contract)."
+        ),
+    )
+
+
+_TITLES = {
+    "I1": "Complete obstruction: emergency review",
+    "I2": "Perforation: emergency review",
+    "I3": "Refractory bleeding: emergency review",
+    "I4": "Rupture with haemorrhage: emergency review",
+    "I5": "Abscess: emergency review",
+}
+
+_i6_applies, _i6_recommend = picker(plan, "I6")
+
+RULES: tuple[Rule, ...] = (
+    *(_trigger_rule(rid, kind, what, _TITLES[rid]) for rid, kind, what in _TRIGGERS),
+    Rule(
+        rule_id="I6",
+        section="1.I",
+        title="Controlled bleeding or partial obstruction: urgent MDT review",
+        statement=(
+            "GI bleeding controlled conservatively or a partial obstruction is not an automatic "
+            "emergency trigger; arrange urgent multidisciplinary review."
+        ),
+        conditions=("bleeding or obstruction recorded without the refractory/complete qualifier",),
+        citations=CITES["I6"],
+        reads=READS,
+        categories=(EMERG,),
+        applies=_i6_applies,
+        recommend=_i6_recommend,
+        design_note=(
+            "DESIGN (knowledge base): not an automatic trigger. Shown as an emergency-review card "
+            "with a warning indicator so it is not missed; never suppresses elective cards."
+        ),
+    ),
+    Rule(
+        rule_id="I7",
+        section="1.I",
+        title="Unresectable bleeding tumour: palliative radiotherapy",
+        statement=(
+            "For a bleeding tumour that cannot be resected, palliative radiotherapy can "
+            "occasionally be used."
+        ),
+        conditions=("a bleeding finding is recorded (shown on the I3 and I6 cards)",),
+        citations=CITES["I7"],
+        reads=READS,
+        categories=(),
+        applies=_bleeding,
+        recommend=nothing,
+        folds_into=("I3", "I6"),
+        design_note="Background: folded into the bleeding cards (I3, I6), no card of its own.",
+    ),
+)

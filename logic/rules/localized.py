@@ -1,0 +1,872 @@
+"""§1.B–§1.D (and H5): a localized primary GIST that has not been resected.
+
+When the primary is localized and not resected: a very small gastric tumour is watched or
+resected by EUS features, growth, symptoms and mitoses (B1–B7); any other resectable tumour is
+resected (B6, C1, with the operative principles C2/C3); a marginally resectable or unresectable
+tumour goes to neoadjuvant TKI chosen by genotype (D1–D7); during neoadjuvant therapy the tumour
+is continued, re-evaluated or operated on by response (D11, D12, H5; D8/D9 monitoring and timing).
+"""
+
+from __future__ import annotations
+
+from logic.case import (
+    Drug,
+    Genotype,
+    GistCase,
+    Resectability,
+    ResponseStatus,
+    Site,
+    StopReason,
+    TherapySetting,
+    TkiCourse,
+)
+from logic.knowledge import evidence as ev
+from logic.knowledge import regimens as rx
+from logic.recommendation import Category, FactUsed, Indicator, MissingData, Recommendation
+from logic.rules.base import Rule
+from logic.rules.common import (
+    Plan,
+    courses_used,
+    emergencies_used,
+    emit,
+    facts_used,
+    missing,
+    nothing,
+    per_case,
+    picker,
+)
+from logic.rules.sequencing import next_step
+from logic.rules.situation import (
+    GENOTYPE_TEXT,
+    IMATINIB_400_SENSITIVE,
+    Pathway,
+    courses_in,
+    genotype,
+    is_live,
+    mitoses,
+    months_on,
+    pathway,
+    reference_date,
+    resectability,
+    response_applies_to,
+    site,
+    size_cm,
+    symptomatic,
+)
+
+CITES: dict[str, tuple[str, ...]] = {
+    "B1": ("S13b", "S1", "S5", "S6"),
+    "B2": ("S13b", "S1"),
+    "B3": ("S5", "S20", "S22", "S21"),
+    "B4": ("S20", "S5", "S13b"),
+    "B5": ("S6",),
+    "B6": ("S13b",),
+    "B7": ("S13b", "S5", "S6", "S20", "S1"),
+    "C1": ("S6", "S2", "S5"),
+    "C2": ("S6", "S2"),
+    "C3": ("S6",),
+    "D1": ("S1", "S5", "S6", "S13b"),
+    "D2": ("S5", "S6", "S12"),
+    "D3": ("S6",),
+    "D4": ("S6",),
+    "D5": ("S6",),
+    "D6": ("S6",),
+    "D7": ("S12",),
+    "D8": ("S6", "S12"),
+    "D9": ("S6", "S12"),
+    "D11": ("S5",),
+    "D12": ("S12",),
+    "H5": ("S2",),
+}
+
+#: DESIGN: growth under surveillance = longest dimension up by at least this much over the
+#: smallest earlier measurement (endoscopic measurement varies by about 1–2 mm).
+GROWTH_CM = 0.2
+#: DESIGN: months of neoadjuvant TKI after which a still-unresectable tumour "does not shrink
+#: enough" (D11); maximal response may take 6–12 months (D9).
+NEOADJUVANT_MIN_MONTHS = 6.0
+
+SURGERY = Category.SURGERY
+NEO = Category.NEOADJUVANT_TKI
+READS_B = ("site", "tumour_size", "size_history", "eus", "mitotic_count", "emergencies")
+READS_D = ("site", "tumour_size", "resectability", "genotype", "tki_history", "response")
+
+
+def _facts(case: GistCase) -> tuple[FactUsed, ...]:
+    return facts_used(
+        case, "site", "tumour_size", "resectability", "genotype", "eus", "mitotic_count"
+    )
+
+
+# --- plan ---------------------------------------------------------------------------------------
+
+
+@per_case
+def plan(case: GistCase) -> Plan:
+    if pathway(case) is not Pathway.LOCALIZED:
+        return Plan()
+    neo = courses_in(case, TherapySetting.NEOADJUVANT)
+    if neo:
+        return _on_neoadjuvant(case, neo)
+    st, sz, res = site(case), size_cm(case), resectability(case)
+    small_gastric = st is Site.STOMACH and sz is not None and sz <= 2.0
+    if res in (Resectability.MARGINALLY_RESECTABLE, Resectability.UNRESECTABLE) and not (
+        small_gastric
+    ):
+        return _neoadjuvant_start(case)
+    if st is None:
+        if sz is not None and sz > 2.0:
+            return Plan((_c1(case),))
+        return Plan(
+            blocked=(missing(case, "site", "gastric ≤2 cm may be watched; others resected"),)
+        )
+    if st is Site.STOMACH:
+        if sz is None:
+            gap = missing(
+                case, "tumour_size", "gastric <2 cm may be watched (B1); larger → surgery"
+            )
+            return Plan(blocked=(gap,))
+        if sz <= 2.0:
+            return _small_gastric(case, sz)
+        return Plan((_c1(case),))
+    if sz is None or sz <= 2.0:
+        return Plan((_b6(case),))
+    return Plan((_c1(case),))
+
+
+# --- §1.B small gastric -------------------------------------------------------------------------
+
+
+def _grew(case: GistCase) -> float | None:
+    """Growth in cm over the smallest earlier measurement, when at least two sizes exist."""
+    sizes = [s.cm for s in case.size_history]
+    if case.tumour_size.is_known and case.tumour_size.value is not None:
+        sizes.append(case.tumour_size.value.cm)
+    if len(sizes) < 2:
+        return None
+    growth = sizes[-1] - min(sizes[:-1])
+    return growth if growth >= GROWTH_CM else None
+
+
+def _small_gastric(case: GistCase, sz: float) -> Plan:
+    facts = _facts(case)
+    mit = mitoses(case)
+    if mit is not None and mit > 5:
+        return Plan(
+            (
+                emit(
+                    "B5",
+                    CITES["B5"],
+                    SURGERY,
+                    f"Resect: gastric GIST {sz:g} cm with {mit:g} mitoses/5 mm² (>5)",
+                    "Endoscopic surveillance is only listed for gastric GIST ≤2 cm with ≤5 "
+                    "mitoses per 5 mm² (50 HPF); a higher count calls for resection.",
+                    facts=facts,
+                ),
+            )
+        )
+    growth = _grew(case)
+    if growth is not None or symptomatic(case):
+        why = f"grew {growth:.1f} cm" if growth is not None else "symptoms"
+        return Plan(
+            (
+                emit(
+                    "B4",
+                    CITES["B4"],
+                    SURGERY,
+                    f"Resect: small gastric GIST under surveillance with {why}",
+                    "Growth, new symptoms such as bleeding, or a new EUS high-risk feature end "
+                    "surveillance of a small gastric GIST: resection is advised.",
+                    facts=(*facts, *emergencies_used(case.emergencies)),
+                    notes=(
+                        f"DESIGN: growth = increase of ≥{GROWTH_CM:g} cm over the smallest "
+                        "earlier measurement.",
+                    ),
+                ),
+            )
+        )
+    eus = case.eus.value if case.eus.is_known else None
+    if eus is not None and eus.present:
+        features = ", ".join(sorted(f.value for f in eus.present))
+        return Plan(
+            (
+                emit(
+                    "B2",
+                    CITES["B2"],
+                    SURGERY,
+                    f"Resect small gastric GIST: EUS high-risk feature ({features})",
+                    "Any EUS high-risk feature (irregular border, cystic spaces, ulceration, "
+                    "echogenic foci, heterogeneity) in a gastric GIST under 2 cm favours "
+                    "resection; endoscopic resection is an acceptable alternative.",
+                    facts=facts,
+                ),
+            )
+        )
+    if sz == 2.0:
+        return Plan(
+            (
+                emit(
+                    "B7",
+                    CITES["B7"],
+                    SURGERY,
+                    "Resection favoured: gastric GIST of exactly 2.0 cm (surveillance acceptable)",
+                    "At exactly 2 cm the guidelines disagree: NCCN (as summarised) and ACS use "
+                    "<2 cm for surveillance and PDQ resects 2 cm or larger, while ESMO 2009 and "
+                    "the Chinese excerpt use ≤2 cm.",
+                    facts=facts,
+                    notes=(
+                        "Surveillance is acceptable under the ≤2 cm guidelines (ESMO 2009, "
+                        "Chinese excerpt).",
+                        "DESIGN (knowledge base): surgery favoured at the 2.0 cm edge.",
+                    ),
+                ),
+            )
+        )
+    if eus is not None and len(eus.assessed) == 5:
+        return Plan(
+            (
+                emit(
+                    "B1",
+                    CITES["B1"],
+                    Category.SURVEILLANCE,
+                    f"Endoscopic/EUS surveillance: gastric GIST {sz:g} cm, "
+                    "no EUS high-risk feature",
+                    "A gastric GIST under 2 cm without EUS high-risk features may be followed by "
+                    "endoscopy/EUS; resection is also acceptable after shared decision (the "
+                    "evidence is insufficient either way). Resect if it grows, causes symptoms or "
+                    "develops a high-risk feature.",
+                    facts=facts,
+                    notes=(
+                        "Confirm the lesion is asymptomatic: symptoms are not coded in the record "
+                        "beyond bleeding or obstruction.",
+                    ),
+                ),
+            )
+        )
+    assessed = len(eus.assessed) if eus is not None else 0
+    gap = MissingData(
+        "eusFeatures",
+        f"EUS features assessed: {assessed} of 5" if eus is not None else "no EUS assessment",
+        "any high-risk feature → resection (B2); none → surveillance (B1)",
+    )
+    return Plan(blocked=(gap,))
+
+
+def _b6(case: GistCase) -> Recommendation:
+    st = site(case)
+    where = st.value if st else "non-gastric site"
+    return emit(
+        "B6",
+        CITES["B6"],
+        SURGERY,
+        f"Resect: GIST of the {where} is resected regardless of size",
+        "Non-gastric GISTs (oesophagus, small bowel, colon, rectum) are resected whatever their "
+        "size (SECONDARY: NCCN 1.2026 as summarised).",
+        facts=_facts(case),
+    )
+
+
+# --- §1.C resectable ----------------------------------------------------------------------------
+
+
+def _c1(case: GistCase) -> Recommendation:
+    res = resectability(case)
+    gaps: tuple[MissingData, ...] = ()
+    notes: list[str] = []
+    if res is None:
+        gaps = (
+            missing(
+                case,
+                "resectability",
+                "marginally resectable or unresectable → neoadjuvant TKI (D1) instead",
+            ),
+        )
+        notes.append(
+            "DESIGN: resectability not recorded — surgical referral is proposed so the surgeon "
+            "can assess it; needing a major resection (e.g. duodenum, rectum, oesophagogastric "
+            "junction) would switch to neoadjuvant TKI (D1)."
+        )
+    summary = (
+        "Surgical resection of the localized GIST (R0, intact pseudocapsule)"
+        if res is not None
+        else "Surgical referral for resection; confirm resectability (neoadjuvant TKI if major)"
+    )
+    return emit(
+        "C1",
+        CITES["C1"],
+        SURGERY,
+        summary,
+        "A localized GIST (gastric 2 cm or more, or any non-gastric) that can be removed with "
+        "acceptable morbidity is treated by surgery.",
+        facts=_facts(case),
+        missing=gaps,
+        notes=notes,
+    )
+
+
+# --- §1.D neoadjuvant ---------------------------------------------------------------------------
+
+
+def _neoadjuvant_start(case: GistCase) -> Plan:
+    gt = genotype(case)
+    res = resectability(case)
+    facts = _facts(case)
+    how = "unresectable" if res is Resectability.UNRESECTABLE else "marginally resectable"
+    if gt is None:
+        gap = missing(case, "genotype", "chooses the neoadjuvant drug, or no neoadjuvant TKI")
+        return Plan(
+            (
+                emit(
+                    "D1",
+                    CITES["D1"],
+                    NEO,
+                    f"Neoadjuvant TKI pathway ({how} GIST): choose the drug once genotype known",
+                    "A localized GIST that is unresectable, or resectable only with major "
+                    "functional loss, is treated with a TKI before surgery. Confirm the "
+                    "diagnosis by biopsy and the genotype first (D2).",
+                    facts=facts,
+                    missing=(gap,),
+                ),
+                emit(
+                    "D2",
+                    CITES["D2"],
+                    Category.MUTATION_TESTING,
+                    "Biopsy and KIT/PDGFRA mutation analysis before neoadjuvant TKI",
+                    "Before neoadjuvant therapy: biopsy to confirm GIST and mutation analysis, "
+                    "which excludes insensitive genotypes and identifies KIT exon 9.",
+                    facts=facts,
+                    missing=(gap,),
+                ),
+            )
+        )
+    if gt in IMATINIB_400_SENSITIVE or gt is Genotype.KIT_EXON_9:
+        return Plan((_neo_imatinib(case, gt, how, continuing=None),))
+    return Plan((_no_neoadjuvant(case, gt),))
+
+
+def _neo_imatinib(
+    case: GistCase, gt: Genotype | None, how: str, continuing: TkiCourse | None
+) -> Recommendation:
+    exon9 = gt is Genotype.KIT_EXON_9 or (
+        gt is None and continuing is not None and (continuing.daily_dose_mg or 0) >= 800
+    )
+    rule_id = "D4" if exon9 else "D3"
+    regimens = (rx.IMATINIB_800, rx.IMATINIB_400) if exon9 else (rx.IMATINIB_400,)
+    dose = "800 mg" if exon9 else "400 mg"
+    gaps: list[MissingData] = []
+    facts = list(_facts(case))
+    if continuing is not None:
+        facts += courses_used((continuing,))
+        status = response_applies_to(case, continuing)
+        if status is None:
+            gaps.append(missing(case, "response", "progression → surgical re-evaluation (D12)"))
+        if resectability(case) is None:
+            gaps.append(missing(case, "resectability", "now resectable → surgery (H5)"))
+        summary = f"Continue neoadjuvant imatinib {dose} daily; resect at maximal response"
+    else:
+        summary = f"Neoadjuvant imatinib {dose} daily ({how} GIST); resect at maximal response"
+    notes = (
+        ("Imatinib 800 mg may be offered for exon 9 (extrapolated from advanced disease).",)
+        if exon9
+        else ()
+    )
+    return emit(
+        rule_id,
+        CITES[rule_id],
+        NEO,
+        summary,
+        "Neoadjuvant imatinib shrinks a marginally resectable or unresectable tumour; surgery "
+        "follows at maximal response, then imatinib continues to a total of at least 3 years "
+        f"(D10). Genotype: {GENOTYPE_TEXT[gt] if gt else 'not recorded'}.",
+        regimens=regimens,
+        facts=facts,
+        missing=gaps,
+        numbers=(ev.ASIAN_NEOADJUVANT,),
+        notes=notes,
+    )
+
+
+def _no_neoadjuvant(case: GistCase, gt: Genotype) -> Recommendation:
+    facts = _facts(case)
+    if gt is Genotype.PDGFRA_D842V:
+        return emit(
+            "D5",
+            CITES["D5"],
+            SURGERY,
+            "PDGFRA D842V: no neoadjuvant imatinib — surgery if feasible",
+            "PDGFRA D842V does not respond to imatinib. ESMO suggests considering neoadjuvant "
+            "avapritinib, but this is not validated; otherwise operate if feasible.",
+            facts=facts,
+            notes=("Neoadjuvant avapritinib may be discussed at MDT (not validated).",),
+        )
+    if gt in (Genotype.SDH_DEFICIENT, Genotype.NF1):
+        return emit(
+            "D6",
+            CITES["D6"],
+            SURGERY,
+            f"{GENOTYPE_TEXT[gt]} GIST: no neoadjuvant TKI — proceed to surgery if feasible",
+            "SDH-deficient and NF1-associated GIST (KIT/PDGFRA wild type) do not respond to "
+            "neoadjuvant TKI: proceed directly to surgery if feasible.",
+            facts=facts,
+        )
+    return emit(
+        "D7",
+        CITES["D7"],
+        SURGERY,
+        f"{GENOTYPE_TEXT[gt]}: forgo neoadjuvant therapy — surgery if feasible",
+        "Mutations not expected to respond to imatinib: forgo neoadjuvant therapy (NCCN 1.2025).",
+        facts=facts,
+        notes=(
+            "DESIGN: BRAF V600E, NTRK fusion and wild type without a known subtype are treated "
+            "as not expected to respond to neoadjuvant imatinib.",
+        ),
+    )
+
+
+def _on_neoadjuvant(case: GistCase, neo: tuple[TkiCourse, ...]) -> Plan:
+    last = neo[-1]
+    gt = genotype(case)
+    res = resectability(case)
+    status = response_applies_to(case, last)
+    facts = (*_facts(case), *facts_used(case, "response"), *courses_used(neo))
+    if not is_live(last):
+        if last.stop_reason is StopReason.INTOLERANCE:
+            return Plan((_d11_next(case, gt, neo, StopReason.INTOLERANCE, facts),))
+        if last.stop_reason is StopReason.PROGRESSION:
+            status = ResponseStatus.WORSENED
+        elif res is not Resectability.RESECTABLE:
+            gap = MissingData(
+                "tkiHistory",
+                "neoadjuvant TKI ended without a recorded reason and no resection is recorded",
+                "resectable now → surgery (H5); progression → re-evaluation or next drug",
+            )
+            return Plan(blocked=(gap,))
+    if status is ResponseStatus.WORSENED:
+        if res is Resectability.UNRESECTABLE:
+            return Plan((_d11_next(case, gt, neo, StopReason.PROGRESSION, facts),))
+        return Plan(
+            (
+                emit(
+                    "D12",
+                    CITES["D12"],
+                    SURGERY,
+                    "Progression on neoadjuvant TKI: urgent surgical re-evaluation",
+                    "The tumour is progressing during neoadjuvant therapy while it may still be "
+                    "resectable; some tumours rapidly become unresectable, so re-evaluate for "
+                    "surgery urgently.",
+                    indicator=Indicator.WARNING,
+                    facts=facts,
+                    notes=("DESIGN (knowledge base, inferred from D8): urgent re-evaluation.",),
+                ),
+            )
+        )
+    if res is Resectability.RESECTABLE:
+        return Plan(
+            (
+                emit(
+                    "H5",
+                    CITES["H5"],
+                    SURGERY,
+                    "Tumour now resectable on neoadjuvant TKI: plan surgery at maximal response",
+                    "A primary that became resectable on imatinib may benefit from secondary "
+                    "surgery. Continue the TKI until surgery and after it (D10).",
+                    facts=facts,
+                    numbers=(ev.ASIAN_NEOADJUVANT,),
+                ),
+            )
+        )
+    months = months_on(last, reference_date(case))
+    if (
+        res is Resectability.UNRESECTABLE
+        and status is not None
+        and months is not None
+        and months >= NEOADJUVANT_MIN_MONTHS
+    ):
+        regimen = rx.IMATINIB_800 if (last.daily_dose_mg or 0) >= 800 else rx.IMATINIB_400
+        return Plan(
+            (
+                emit(
+                    "D11",
+                    CITES["D11"],
+                    Category.CONTINUE_CURRENT_THERAPY,
+                    f"Still unresectable after {months:.0f} months: "
+                    "continue imatinib while it helps",
+                    "The tumour has not shrunk enough for surgery. Continue imatinib while it "
+                    "helps; on progression escalate the dose, then sunitinib, regorafenib and "
+                    "ripretinib as in advanced disease.",
+                    regimens=(regimen,) if last.drug is Drug.IMATINIB else (),
+                    facts=facts,
+                    notes=(
+                        f"DESIGN: 'not shrinking enough' = still unresectable after "
+                        f"{NEOADJUVANT_MIN_MONTHS:g} months of neoadjuvant TKI.",
+                    ),
+                ),
+            )
+        )
+    how = "unresectable" if res is Resectability.UNRESECTABLE else "marginally resectable"
+    return Plan((_neo_imatinib(case, gt, how, continuing=last),))
+
+
+def _d11_next(
+    case: GistCase,
+    gt: Genotype | None,
+    neo: tuple[TkiCourse, ...],
+    trigger: StopReason,
+    facts: tuple[FactUsed, ...],
+) -> Recommendation:
+    step = next_step(gt, neo, trigger)
+    why = "progression" if trigger is StopReason.PROGRESSION else "intolerance"
+    return emit(
+        "D11",
+        CITES["D11"],
+        Category.NEXT_LINE_TKI,
+        f"Neoadjuvant TKI {why}, not resectable: {step.what}",
+        "When the tumour does not become resectable, treatment follows the advanced-disease "
+        f"sequence: dose increase, then sunitinib, regorafenib, ripretinib. {step.rationale}",
+        regimens=step.regimens,
+        facts=facts,
+        numbers=step.numbers,
+        notes=step.notes,
+        missing=step.missing,
+    )
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+def _rule(
+    rule_id: str,
+    section: str,
+    title: str,
+    statement: str,
+    conditions: tuple[str, ...],
+    categories: tuple[Category, ...],
+    reads: tuple[str, ...],
+    design_note: str | None = None,
+    numbers: tuple[str, ...] = (),
+) -> Rule:
+    applies, recommend = picker(plan, rule_id)
+    return Rule(
+        rule_id=rule_id,
+        section=section,
+        title=title,
+        statement=statement,
+        conditions=conditions,
+        citations=CITES[rule_id],
+        reads=reads,
+        categories=categories,
+        applies=applies,
+        recommend=recommend,
+        evidence_numbers=numbers,
+        design_note=design_note,
+    )
+
+
+def _background(
+    rule_id: str,
+    section: str,
+    title: str,
+    statement: str,
+    folds_into: tuple[str, ...],
+    reads: tuple[str, ...],
+    numbers: tuple[str, ...] = (),
+) -> Rule:
+    def applies(case: GistCase) -> bool:
+        return any(r.rule_id in folds_into for r in plan(case).cards)
+
+    return Rule(
+        rule_id=rule_id,
+        section=section,
+        title=title,
+        statement=statement,
+        conditions=(f"shown on the cards of {', '.join(folds_into)}",),
+        citations=CITES[rule_id],
+        reads=reads,
+        categories=(),
+        applies=applies,
+        recommend=nothing,
+        evidence_numbers=numbers,
+        folds_into=folds_into,
+        design_note="Background content: folded into the cards named, no card of its own.",
+    )
+
+
+_SURGERY_CARDS = ("C1", "B2", "B4", "B5", "B6", "B7", "D5", "D6", "D7", "H5")
+
+RULES_B: tuple[Rule, ...] = (
+    _rule(
+        "B1",
+        "1.B",
+        "Small gastric GIST without EUS high-risk features: surveillance",
+        "Endoscopy/EUS follow-up; resection is also acceptable after shared decision.",
+        (
+            "stomach, <2 cm, localized, not resected",
+            "all five EUS features assessed, none present",
+            "no growth, symptoms or mitoses >5",
+        ),
+        (Category.SURVEILLANCE,),
+        READS_B,
+        design_note=(
+            "Requires all five EUS features to be assessed; otherwise a data request names the "
+            "EUS assessment (unknown features could be present). Symptoms are read from "
+            "bleeding/obstruction findings only; the card asks to confirm the lesion is "
+            "asymptomatic."
+        ),
+    ),
+    _rule(
+        "B2",
+        "1.B",
+        "Small gastric GIST with an EUS high-risk feature: resection",
+        "Resection; endoscopic resection is an acceptable alternative.",
+        ("stomach, ≤2 cm, localized", "any EUS high-risk feature present"),
+        (SURGERY,),
+        READS_B,
+    ),
+    _background(
+        "B3",
+        "1.B",
+        "Surveillance interval",
+        "Once or twice a year is reasonable (ACS); ESMO 2009: EUS then periodic follow-up, "
+        "excise if it grows; one cohort: EUS every 6–12 months for lesions ≥9.5 mm, every 2–3 "
+        "years below; ESGE 2022 (undiagnosed gastric subepithelial lesions): EGD at 3–6 months, "
+        "then every 1–2 years (10–20 mm) or 2–3 years (<10 mm).",
+        ("B1", "B7"),
+        READS_B,
+    ),
+    _rule(
+        "B4",
+        "1.B",
+        "Small gastric GIST under surveillance that grows or causes symptoms: resection",
+        "Switch from surveillance to resection.",
+        ("stomach, ≤2 cm", "growth over earlier measurements, or bleeding/obstruction"),
+        (SURGERY,),
+        READS_B,
+        design_note=f"Growth = increase of ≥{GROWTH_CM:g} cm over the smallest earlier size.",
+    ),
+    _rule(
+        "B5",
+        "1.B",
+        "Small gastric GIST with more than 5 mitoses: resection",
+        "Resection (surveillance only for ≤2 cm and ≤5 mitoses/5 mm²).",
+        ("stomach, ≤2 cm", "mitotic count known and >5 per 5 mm²"),
+        (SURGERY,),
+        READS_B,
+    ),
+    _rule(
+        "B6",
+        "1.B",
+        "Non-gastric GIST: resection regardless of size",
+        "Resect non-gastric GIST whatever the size (SECONDARY).",
+        (
+            "site not stomach, localized, not resected",
+            "≤2 cm or size unknown",
+            "not marginally resectable/unresectable",
+        ),
+        (SURGERY,),
+        ("site", "tumour_size", "resectability"),
+        design_note=(
+            "Applied to non-gastric tumours ≤2 cm (or of unknown size: size does not change the "
+            "answer); larger ones go through C1/D1 by resectability."
+        ),
+    ),
+    _rule(
+        "B7",
+        "1.B",
+        "Gastric GIST of exactly 2.0 cm: resection favoured",
+        "Surgery favoured, noting surveillance is acceptable per the ≤2 cm guidelines.",
+        ("stomach, exactly 2.0 cm", "no other B rule decides"),
+        (SURGERY,),
+        READS_B,
+        design_note="DESIGN (knowledge base): SURGERY favoured at the 2.0 cm edge.",
+    ),
+)
+
+RULES_C: tuple[Rule, ...] = (
+    _rule(
+        "C1",
+        "1.C",
+        "Localized resectable GIST: surgery",
+        "Surgical resection.",
+        (
+            "localized, not resected",
+            "gastric >2 cm or non-gastric >2 cm",
+            "resectable (or resectability not recorded: provisional referral)",
+        ),
+        (SURGERY,),
+        ("site", "tumour_size", "resectability", "tki_history"),
+        design_note=(
+            "Resectability unknown: the surgery card is still given (a surgical referral is how "
+            "resectability gets assessed) with resectability listed as missing and a note that "
+            "major-resection sites lead to neoadjuvant TKI (D1); the data request P5 lists it."
+        ),
+    ),
+    _background(
+        "C2",
+        "1.C",
+        "Operative principles",
+        "Complete gross resection with an intact pseudocapsule and negative microscopic margins "
+        "(R0); wide margins are unnecessary; handle gently to avoid rupture; no routine "
+        "lymphadenectomy (except SDH-deficient GIST with enlarged or involved nodes); "
+        "laparoscopic resection (e.g. gastric wedge) when anatomically feasible.",
+        _SURGERY_CARDS,
+        ("site", "tumour_size"),
+    ),
+    _background(
+        "C3",
+        "1.C",
+        "Biopsy before surgery",
+        "A biopsy is not required for a localized resectable lesion with classic imaging; if "
+        "sampled, EUS-guided FNA is preferred over percutaneous biopsy (bleeding and seeding).",
+        ("C1",),
+        ("site", "tumour_size"),
+    ),
+)
+
+RULES_D: tuple[Rule, ...] = (
+    _rule(
+        "D1",
+        "1.D",
+        "Marginally resectable or unresectable localized GIST: neoadjuvant TKI pathway",
+        "Neoadjuvant TKI before surgery.",
+        (
+            "localized, not resected",
+            "marginally resectable or unresectable",
+            "genotype not yet known (drug chosen by D3–D7 once known)",
+        ),
+        (NEO,),
+        READS_D,
+        design_note=(
+            "Issued as the pathway card only while the genotype is unknown (no drug until it is "
+            "known, as D2 requires); with a genotype the D3–D7 card carries the decision."
+        ),
+    ),
+    _rule(
+        "D2",
+        "1.D",
+        "Before neoadjuvant therapy: biopsy and mutation analysis",
+        "Biopsy to confirm GIST and KIT/PDGFRA mutation analysis.",
+        ("neoadjuvant pathway", "genotype unknown or conflicting"),
+        (Category.MUTATION_TESTING,),
+        READS_D,
+    ),
+    _rule(
+        "D3",
+        "1.D",
+        "Neoadjuvant imatinib 400 mg (KIT exon 11 / other sensitive)",
+        "Imatinib 400 mg daily before surgery.",
+        ("neoadjuvant pathway", "KIT exon 11, other KIT or PDGFRA non-D842V"),
+        (NEO,),
+        READS_D,
+        numbers=(ev.ASIAN_NEOADJUVANT,),
+        design_note="Also the 'continue neoadjuvant imatinib' card while it is under way.",
+    ),
+    _rule(
+        "D4",
+        "1.D",
+        "Neoadjuvant imatinib 800 mg may be offered for KIT exon 9",
+        "Imatinib 800 mg daily may be offered (extrapolated from advanced disease).",
+        ("neoadjuvant pathway", "KIT exon 9"),
+        (NEO,),
+        READS_D,
+        design_note="800 mg listed first with 400 mg as the alternative ('may be offered').",
+    ),
+    _rule(
+        "D5",
+        "1.D",
+        "PDGFRA D842V: no neoadjuvant imatinib",
+        "No neoadjuvant imatinib; neoadjuvant avapritinib may be considered (not validated); "
+        "otherwise surgery if feasible.",
+        ("marginally resectable localized GIST", "PDGFRA D842V"),
+        (SURGERY,),
+        READS_D,
+        design_note=(
+            "Marginally resectable → surgery card. Unresectable D842V disease is routed to the "
+            "advanced pathway (G3 avapritinib), since surgery is not feasible."
+        ),
+    ),
+    _rule(
+        "D6",
+        "1.D",
+        "SDH-deficient or NF1: no neoadjuvant TKI",
+        "Proceed directly to surgery if feasible.",
+        ("marginally resectable localized GIST", "SDH-deficient or NF1-associated"),
+        (SURGERY,),
+        READS_D,
+        design_note="Unresectable disease with this genotype is routed to G6/G15.",
+    ),
+    _rule(
+        "D7",
+        "1.D",
+        "Mutations not expected to respond: forgo neoadjuvant therapy",
+        "Forgo neoadjuvant therapy; surgery if feasible.",
+        ("marginally resectable localized GIST", "BRAF V600E, NTRK fusion or wild type"),
+        (SURGERY,),
+        READS_D,
+        design_note=(
+            "DESIGN: BRAF, NTRK and unclassified wild type count as 'not expected to respond'. "
+            "Unresectable disease with these genotypes is routed to the advanced pathway."
+        ),
+    ),
+    _background(
+        "D8",
+        "1.D",
+        "Monitoring during neoadjuvant TKI",
+        "CT or PET-CT at close intervals; PET-CT helps judge early response if the genotype is "
+        "unknown; some tumours can rapidly become unresectable, so monitor closely.",
+        ("D1", "D3", "D4", "D11"),
+        READS_D,
+    ),
+    _background(
+        "D9",
+        "1.D",
+        "Timing of surgery after neoadjuvant TKI",
+        "Operate at maximal response, which can take 6–12 months (PDQ; NCCN: at least 6 months).",
+        ("D1", "D3", "D4", "H5"),
+        READS_D,
+        numbers=(ev.ASIAN_NEOADJUVANT,),
+    ),
+    _rule(
+        "D11",
+        "1.D",
+        "Tumour not shrinking enough for surgery",
+        "Continue imatinib while it helps; then dose increase, sunitinib, regorafenib, "
+        "ripretinib (as §1.G).",
+        (
+            "on neoadjuvant TKI",
+            "still unresectable after ≥6 months, or progression while unresectable, or intolerance",
+        ),
+        (Category.CONTINUE_CURRENT_THERAPY, Category.NEXT_LINE_TKI),
+        READS_D,
+        design_note=(
+            f"DESIGN: 'not enough' = still unresectable after {NEOADJUVANT_MIN_MONTHS:g} months. "
+            "Progression or intolerance while unresectable → the §1.G next step (no line number: "
+            "neoadjuvant courses are not advanced-disease lines)."
+        ),
+    ),
+    _rule(
+        "D12",
+        "1.D",
+        "Progression during neoadjuvant TKI: urgent surgical re-evaluation",
+        "Flag for urgent surgical re-evaluation.",
+        ("on neoadjuvant TKI", "progression", "not judged unresectable"),
+        (SURGERY,),
+        READS_D,
+        design_note=(
+            "DESIGN (knowledge base). Surgery card with a warning indicator (urgent) instead of "
+            "the default info."
+        ),
+    ),
+)
+
+RULES_H5: tuple[Rule, ...] = (
+    _rule(
+        "H5",
+        "1.H",
+        "Primary became resectable on TKI: secondary surgery",
+        "Secondary surgery may benefit an advanced primary that became resectable on imatinib "
+        "(or a necrotic bleeding tumour with local progression).",
+        ("localized primary on neoadjuvant TKI", "now judged resectable", "not progressing"),
+        (SURGERY,),
+        READS_D,
+    ),
+)

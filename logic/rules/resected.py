@@ -1,0 +1,569 @@
+"""§1.C (C4, C5), §1.D (D10), §1.E/§1.F: after resection of a localized primary.
+
+When the primary has been resected: after neoadjuvant imatinib continue to a total of ≥3 years
+(D10, the specimen cannot be risk-stratified); otherwise the modified NIH risk and the genotype
+decide — high risk with a sensitive genotype → adjuvant imatinib 3 years (F1, F2 exon 9, F5
+rupture), intermediate → surveillance with adjuvant open for discussion (F6), low/very low →
+surveillance (F7), genotypes that do not benefit → no adjuvant (F3), genotype unknown → testing
+(F4). R1: no re-excision (C4); R2 goes to the systemic pathway (C5). Completed adjuvant →
+surveillance (F8).
+"""
+
+from __future__ import annotations
+
+import math
+
+from logic.case import Drug, Genotype, GistCase, Margin, StopReason, TherapySetting, TkiCourse
+from logic.knowledge import evidence as ev
+from logic.knowledge import regimens as rx
+from logic.recommendation import Category, FactUsed, MissingData, NihRisk, Recommendation, Regimen
+from logic.rules.base import Rule
+from logic.rules.common import (
+    Plan,
+    courses_used,
+    emit,
+    facts_used,
+    missing,
+    nothing,
+    per_case,
+    picker,
+)
+from logic.rules.situation import (
+    GENOTYPE_TEXT,
+    NO_IMATINIB_BENEFIT,
+    NOT_IMATINIB,
+    Pathway,
+    RiskAssessment,
+    assess_risk,
+    courses_in,
+    genotype,
+    gross_residual,
+    is_live,
+    months_between,
+    months_on,
+    pathway,
+    reference_date,
+    was_resected,
+)
+
+CITES: dict[str, tuple[str, ...]] = {
+    "C4": ("S6",),
+    "C5": ("S13a",),
+    "D10": ("S6", "S5"),
+    "F1": ("S6", "S10", "S11"),
+    "F2": ("S6",),
+    "F3": ("S6",),
+    "F4": ("S6", "S5"),
+    "F5": ("S10", "S13a", "S23b"),
+    "F6": ("S6", "S5"),
+    "F7": ("S6", "S5"),
+    "F8": ("S6",),
+    "F9": ("S6",),
+}
+
+ADJUVANT_MONTHS = 36  # SSG XVIII: 3 years [S6]
+ADJ = Category.ADJUVANT_TKI
+SURV = Category.SURVEILLANCE
+READS_F = (
+    "site",
+    "tumour_size",
+    "mitotic_count",
+    "rupture",
+    "genotype",
+    "margin",
+    "resection",
+    "resected",
+    "tki_history",
+)
+
+
+def _facts(case: GistCase) -> tuple[FactUsed, ...]:
+    return facts_used(
+        case, "site", "tumour_size", "mitotic_count", "rupture", "genotype", "margin", "resection"
+    )
+
+
+def _risk_text(ra: RiskAssessment) -> str:
+    if ra.nih is None:
+        return "risk not determined"
+    text = f"modified NIH {ra.nih.value}"
+    if ra.afip is not None:
+        text += f" (AFIP group {ra.afip.group}: {ra.afip.label} progression"
+        text += ", jejunum/ileum column used" if ra.afip.fallback else ""
+        text += ")"
+    return text
+
+
+# --- plan ---------------------------------------------------------------------------------------
+
+
+@per_case
+def plan(case: GistCase) -> Plan:
+    if pathway(case) is not Pathway.RESECTED:
+        return Plan()
+    cards: list[Recommendation] = []
+    if case.margin.is_known and case.margin.value is Margin.R1:
+        cards.append(_c4(case))
+    gt = genotype(case)
+    neo = courses_in(case, TherapySetting.NEOADJUVANT)
+    adjuvant = courses_in(case, TherapySetting.ADJUVANT)
+    finished = bool(adjuvant) and not any(is_live(c) for c in adjuvant)
+    if neo and gt not in NO_IMATINIB_BENEFIT:
+        cards.append(_f8(case, adjuvant) if finished else _d10(case, gt, neo, adjuvant))
+        return Plan(tuple(cards))
+    if finished:
+        cards.append(_f8(case, adjuvant))
+        return Plan(tuple(cards))
+    ra = assess_risk(case)
+    blocked: list[MissingData] = []
+    if gt in NOT_IMATINIB:
+        if ra.nih in (NihRisk.VERY_LOW, NihRisk.LOW):
+            cards.append(_f7(case, ra))
+        else:
+            cards.append(_f3(case, gt, ra))
+        return Plan(tuple(cards))
+    if gt is None and ra.nih is not NihRisk.VERY_LOW and ra.nih is not NihRisk.LOW:
+        cards.append(_f4(case, ra))
+    if ra.nih is None:
+        blocked += ra.unknown
+    elif ra.nih is NihRisk.HIGH:
+        cards.append(_high(case, gt, ra, adjuvant))
+    elif ra.nih is NihRisk.INTERMEDIATE:
+        cards.append(_f6(case, ra))
+    else:
+        cards.append(_f7(case, ra))
+    return Plan(tuple(cards), tuple(blocked))
+
+
+def _c4(case: GistCase) -> Recommendation:
+    return emit(
+        "C4",
+        CITES["C4"],
+        Category.SURGERY_NOT_INDICATED,
+        "R1 margin: re-excision not supported — watchful waiting or adjuvant imatinib by risk",
+        "After a microscopically positive margin (R1) without gross residual disease there is no "
+        "evidence supporting re-excision; watchful waiting or adjuvant imatinib may be "
+        "appropriate, decided by the risk category (§1.E).",
+        facts=facts_used(case, "margin", "resection"),
+    )
+
+
+def _high(
+    case: GistCase, gt: Genotype | None, ra: RiskAssessment, adjuvant: tuple[TkiCourse, ...]
+) -> Recommendation:
+    rupture = case.rupture.is_known and case.rupture.value is True
+    exon9 = gt is Genotype.KIT_EXON_9
+    rule_id = "F5" if rupture else ("F2" if exon9 else "F1")
+    base: tuple[Regimen, ...] = (rx.IMATINIB_800, rx.IMATINIB_400) if exon9 else (rx.IMATINIB_400,)
+    regimens = tuple(rx.for_months(r, ADJUVANT_MONTHS) for r in base)
+    dose = "800 mg (or 400 mg)" if exon9 else "400 mg"
+    live = [c for c in adjuvant if is_live(c)]
+    where = "ruptured GIST" if rupture else f"high-risk {_site_word(case)} GIST"
+    if live:
+        so_far = months_on(live[-1], reference_date(case))
+        done = f" ({so_far:.0f} months so far)" if so_far is not None else ""
+        summary = f"Continue adjuvant imatinib to complete 3 years{done} — {where}"
+    else:
+        summary = f"Adjuvant imatinib {dose} daily for 3 years — {where}"
+    notes: list[str] = []
+    gaps: list[MissingData] = []
+    if gt is None:
+        gaps.append(
+            missing(case, "genotype", "D842V/SDH/NF1 → no adjuvant; KIT exon 9 → 800 mg (F4)")
+        )
+        notes.append("Provisional until the genotype is known (F4).")
+    if exon9:
+        notes.append("800 mg may be used for KIT exon 9 (data from advanced disease).")
+    if rupture:
+        notes += [
+            "Rupture makes the risk high whatever the size and mitotic count.",
+            "NCCN 1.2026 (SECONDARY) routes rupture to the metastatic-disease pathway; the optimal "
+            "duration is uncertain and longer or lifelong therapy is considered by some (BSG "
+            "summary, SECONDARY).",
+        ]
+    if ra.unknown:
+        names = ", ".join(m.fact for m in ra.unknown)
+        notes.append(f"High risk regardless of the facts not recorded ({names}).")
+    numbers = [ev.SSG_XVIII]
+    if gt is Genotype.KIT_EXON_11:
+        numbers.append(ev.SSG_XVIII_EXON11)
+    numbers.append(ev.PERSIST_5)
+    return emit(
+        rule_id,
+        CITES[rule_id],
+        ADJ,
+        summary,
+        f"Completely resected GIST with {_risk_text(ra)} and an imatinib-sensitive or pending "
+        "genotype: 3 years of adjuvant imatinib improved recurrence-free and overall survival "
+        "over 1 year (SSG XVIII). No randomized evidence supports more than 3 years.",
+        risk=ra.risk,
+        regimens=regimens,
+        facts=(*_facts(case), *courses_used(adjuvant)),
+        numbers=numbers,
+        notes=notes,
+        missing=gaps,
+    )
+
+
+def _site_word(case: GistCase) -> str:
+    return (
+        {"stomach": "gastric"}.get(case.site.value.value, case.site.value.value)
+        if (case.site.is_known and case.site.value is not None)
+        else "primary"
+    )
+
+
+def _f3(case: GistCase, gt: Genotype, ra: RiskAssessment) -> Recommendation:
+    notes = []
+    if gt not in NO_IMATINIB_BENEFIT:
+        notes.append(
+            "DESIGN: the knowledge base lists D842V, SDH-deficient and NF1 as not benefiting; "
+            "BRAF V600E, NTRK fusion and unclassified wild type are treated the same (no "
+            "evidence of benefit) — discuss at MDT."
+        )
+    gaps = [
+        MissingData(m.fact, m.reason, "follow-up intensity only; no adjuvant either way")
+        for m in ra.unknown
+        if ra.nih is None
+    ]
+    return emit(
+        "F3",
+        CITES["F3"],
+        SURV,
+        f"No adjuvant imatinib ({GENOTYPE_TEXT[gt]}): surveillance — {_risk_text(ra)}",
+        f"{GENOTYPE_TEXT[gt]} GIST is unlikely to benefit from adjuvant imatinib, whatever the "
+        "risk category: follow up with imaging instead.",
+        risk=ra.risk,
+        facts=_facts(case),
+        notes=notes,
+        missing=gaps,
+    )
+
+
+def _f4(case: GistCase, ra: RiskAssessment) -> Recommendation:
+    return emit(
+        "F4",
+        CITES["F4"],
+        Category.MUTATION_TESTING,
+        "Order KIT/PDGFRA mutation testing before adjuvant imatinib",
+        "Genotyping changes both the use and the dose of adjuvant imatinib (no benefit for "
+        "PDGFRA D842V, SDH-deficient or NF1 GIST; 800 mg may be used for KIT exon 9). "
+        f"Current risk: {_risk_text(ra)}.",
+        risk=ra.risk,
+        facts=_facts(case),
+        missing=(missing(case, "genotype", "decides whether and at what dose to give imatinib"),),
+    )
+
+
+def _f6(case: GistCase, ra: RiskAssessment) -> Recommendation:
+    return emit(
+        "F6",
+        CITES["F6"],
+        SURV,
+        "Surveillance; adjuvant imatinib may be discussed — intermediate-risk GIST",
+        "Intermediate risk was not covered by SSG XVIII. EORTC 62024 improved early "
+        "recurrence-free survival without an overall-survival difference; ACS says intermediate "
+        "or high risk usually gets at least 1 year. Follow-up imaging every 3–6 months.",
+        risk=ra.risk,
+        facts=_facts(case),
+        numbers=(ev.EORTC_62024,),
+        notes=(
+            "DESIGN (knowledge base): default surveillance; adjuvant imatinib may be discussed "
+            "(EORTC 62024 / ACS); 3 years is never proposed automatically.",
+        ),
+    )
+
+
+def _f7(case: GistCase, ra: RiskAssessment) -> Recommendation:
+    nih = ra.nih.value if ra.nih else "low"
+    return emit(
+        "F7",
+        CITES["F7"],
+        SURV,
+        f"No adjuvant therapy: imaging surveillance — {_risk_text(ra)}",
+        f"{nih.capitalize()}-risk resected GIST: no adjuvant therapy. Abdomen/pelvis imaging "
+        "every 3–6 months for most patients; very-low-risk lesions may need less frequent "
+        "imaging.",
+        risk=ra.risk,
+        facts=_facts(case),
+    )
+
+
+def _d10(
+    case: GistCase,
+    gt: Genotype | None,
+    neo: tuple[TkiCourse, ...],
+    adjuvant: tuple[TkiCourse, ...],
+) -> Recommendation:
+    high_dose = gt is Genotype.KIT_EXON_9 or any((c.daily_dose_mg or 0) >= 800 for c in neo)
+    base = rx.IMATINIB_800 if high_dose else rx.IMATINIB_400
+    resection = case.resection.value if case.resection.is_known else None
+    neo_months = 0.0
+    known = True
+    for course in neo:
+        end = course.end or (resection.date if resection else None)
+        span = months_between(course.start, end)
+        if span is None:
+            known = False
+        else:
+            neo_months += span
+    remaining = max(0, math.ceil(ADJUVANT_MONTHS - neo_months)) if known else None
+    notes = []
+    if remaining is None:
+        notes.append("Neoadjuvant dates incomplete: count the pre-operative months toward 3 years.")
+    if any(c.drug is not Drug.IMATINIB for c in neo):
+        notes.append(
+            "The neoadjuvant drug was not imatinib: confirm the post-operative plan at MDT."
+        )
+    live = [c for c in adjuvant if is_live(c)]
+    verb = "Continue" if live else "Resume"
+    months_text = f" (about {remaining} more months)" if remaining is not None else ""
+    return emit(
+        "D10",
+        CITES["D10"],
+        ADJ,
+        f"{verb} imatinib after surgery to a total of at least 3 years{months_text}",
+        "After neoadjuvant imatinib the resected specimen cannot be risk-stratified; imatinib "
+        "continues after surgery for a total of at least 3 years including the pre-operative "
+        "months.",
+        regimens=(rx.for_months(base, remaining),),
+        facts=(*_facts(case), *courses_used((*neo, *adjuvant))),
+        notes=notes,
+        numbers=(ev.SSG_XVIII,),
+    )
+
+
+def _f8(case: GistCase, adjuvant: tuple[TkiCourse, ...]) -> Recommendation:
+    last = adjuvant[-1]
+    total = sum(m for c in adjuvant if (m := months_between(c.start, c.end)) is not None)
+    notes = []
+    if last.stop_reason in (StopReason.INTOLERANCE, StopReason.OTHER) and total < ADJUVANT_MONTHS:
+        notes.append(
+            f"Adjuvant imatinib stopped after about {total:.0f} months "
+            f"({last.stop_reason.value}); the knowledge base gives no alternative adjuvant "
+            "drug — discuss at MDT."
+        )
+    if last.stop_reason is StopReason.PROGRESSION:
+        notes.append("A progression stop is recorded: check for recurrence (G16).")
+    return emit(
+        "F8",
+        CITES["F8"],
+        SURV,
+        "Adjuvant imatinib finished: imaging surveillance (recurrence peaks 6–12 months after)",
+        "Recurrences cluster 6–12 months after adjuvant imatinib stops, so follow-up imaging "
+        "matters most then. There is no randomized evidence for more than 3 years (PERSIST-5 "
+        "phase II: 5 years feasible in about half).",
+        facts=(*_facts(case), *courses_used(adjuvant)),
+        numbers=(ev.PERSIST_5,),
+        notes=notes,
+    )
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+def _rule(
+    rule_id: str,
+    section: str,
+    title: str,
+    statement: str,
+    conditions: tuple[str, ...],
+    categories: tuple[Category, ...],
+    numbers: tuple[str, ...] = (),
+    design_note: str | None = None,
+    uses_risk_table: bool = False,
+) -> Rule:
+    applies, recommend = picker(plan, rule_id)
+    return Rule(
+        rule_id=rule_id,
+        section=section,
+        title=title,
+        statement=statement,
+        conditions=conditions,
+        citations=CITES[rule_id],
+        reads=READS_F,
+        categories=categories,
+        applies=applies,
+        recommend=recommend,
+        evidence_numbers=numbers,
+        design_note=design_note,
+        uses_risk_table=uses_risk_table,
+    )
+
+
+def _c5_applies(case: GistCase) -> bool:
+    ruptured = case.rupture.is_known and case.rupture.value is True
+    return was_resected(case) and (gross_residual(case) or ruptured)
+
+
+RULE_C4 = _rule(
+    "C4",
+    "1.C",
+    "R1 margin: no re-excision",
+    "No evidence supports re-excision after an R1 margin; watchful waiting or adjuvant imatinib "
+    "may be appropriate (then the risk-based rules apply).",
+    ("resected localized GIST", "margin R1"),
+    (Category.SURGERY_NOT_INDICATED,),
+    design_note=(
+        "Issued as a 'surgery not indicated' card (re-excision) next to the risk-based adjuvant "
+        "card, which still decides watchful waiting vs imatinib."
+    ),
+)
+
+RULE_C5 = Rule(
+    rule_id="C5",
+    section="1.C",
+    title="Gross residual disease (R2) or rupture: systemic pathway",
+    statement=(
+        "After an R2 resection or a rupture, NCCN 1.2026 (SECONDARY) treats the patient through "
+        "the metastatic/unresectable systemic pathway rather than ordinary adjuvant follow-up."
+    ),
+    conditions=("resected", "margin R2, or tumour rupture"),
+    citations=CITES["C5"],
+    reads=("margin", "rupture", "resected", "resection"),
+    categories=(),
+    applies=_c5_applies,
+    recommend=nothing,
+    folds_into=("G1", "G2", "G3", "G4", "G5", "G6", "G16", "F5"),
+    design_note=(
+        "Routing rule: R2 sends the case to the advanced pathway (first-line cards G1–G6); for "
+        "rupture, F5 gives adjuvant imatinib and this note. Its text is folded into those cards."
+    ),
+)
+
+RULE_D10 = _rule(
+    "D10",
+    "1.D",
+    "After neoadjuvant imatinib and resection: continue to ≥3 years total",
+    "Continue imatinib after surgery for a total of at least 3 years (post-treatment pathology "
+    "cannot be risk-stratified).",
+    ("resected after a neoadjuvant course", "genotype not D842V/SDH/NF1"),
+    (ADJ,),
+    numbers=(ev.SSG_XVIII,),
+    design_note=(
+        "Dose 800 mg if KIT exon 9 or the neoadjuvant dose was 800 mg, else 400 mg; duration = "
+        "36 months minus the neoadjuvant months when dates allow."
+    ),
+)
+
+RULES_F: tuple[Rule, ...] = (
+    _rule(
+        "F1",
+        "1.F",
+        "High-risk resected GIST, sensitive genotype: adjuvant imatinib 3 years",
+        "Imatinib 400 mg daily for 3 years.",
+        (
+            "complete resection",
+            "modified NIH high risk",
+            "KIT exon 11, other KIT, PDGFRA non-D842V, or genotype pending (provisional)",
+        ),
+        (ADJ,),
+        numbers=(ev.SSG_XVIII, ev.SSG_XVIII_EXON11),
+        design_note=(
+            "Genotype unknown: provisional card (with genotype missing) plus F4 testing card."
+        ),
+        uses_risk_table=True,
+    ),
+    _rule(
+        "F2",
+        "1.F",
+        "High-risk resected GIST, KIT exon 9: imatinib, 800 mg may be used",
+        "Adjuvant imatinib for 3 years; 800 mg daily may be used.",
+        ("complete resection", "modified NIH high risk", "KIT exon 9"),
+        (ADJ,),
+        design_note="800 mg listed first, 400 mg as the alternative.",
+        uses_risk_table=True,
+    ),
+    _rule(
+        "F3",
+        "1.F",
+        "Genotypes without benefit: no adjuvant imatinib",
+        "PDGFRA D842V, SDH-deficient or NF1-related GIST: no adjuvant imatinib; surveillance.",
+        (
+            "resected",
+            "PDGFRA D842V, SDH-deficient or NF1 (DESIGN: also BRAF, NTRK, wild type)",
+            "risk not low/very low",
+        ),
+        (SURV,),
+        design_note=(
+            "Applies at intermediate, high or undetermined risk (at low risk F7 says the same). "
+            "BRAF V600E, NTRK fusion and unclassified wild type are included (no evidence of "
+            "adjuvant benefit; safer not to propose 3 years of a drug)."
+        ),
+        uses_risk_table=True,
+    ),
+    _rule(
+        "F4",
+        "1.F",
+        "Genotype unknown: mutation testing before adjuvant imatinib",
+        "Order mutation testing; provisional recommendation per risk.",
+        ("resected", "genotype unknown or conflicting", "risk not low/very low"),
+        (Category.MUTATION_TESTING,),
+        uses_risk_table=True,
+    ),
+    _rule(
+        "F5",
+        "1.F",
+        "Tumour rupture: high risk, adjuvant imatinib ≥3 years",
+        "High risk → adjuvant imatinib at least 3 years if the genotype is sensitive; NCCN routes "
+        "rupture to the metastatic pathway (SECONDARY); longer or lifelong therapy considered by "
+        "some (SECONDARY).",
+        ("resected", "rupture recorded", "genotype sensitive or pending"),
+        (ADJ,),
+        numbers=(ev.SSG_XVIII,),
+        uses_risk_table=True,
+    ),
+    _rule(
+        "F6",
+        "1.F",
+        "Intermediate risk: surveillance, adjuvant may be discussed",
+        "Default surveillance with a flag that adjuvant imatinib may be discussed; never an "
+        "automatic 3 years.",
+        ("resected", "modified NIH intermediate", "genotype not D842V/SDH/NF1"),
+        (SURV,),
+        numbers=(ev.EORTC_62024,),
+        design_note="DESIGN (knowledge base).",
+        uses_risk_table=True,
+    ),
+    _rule(
+        "F7",
+        "1.F",
+        "Very low / low risk: surveillance",
+        "No adjuvant therapy; imaging every 3–6 months for most, less for very low risk.",
+        ("resected", "modified NIH very low or low"),
+        (SURV,),
+        uses_risk_table=True,
+    ),
+    _rule(
+        "F8",
+        "1.F",
+        "Adjuvant imatinib finished: surveillance",
+        "Beyond 3 years there is no randomized evidence (PERSIST-5: 5-y RFS 90%, 49% stopped "
+        "early); recurrences cluster 6–12 months after stopping.",
+        ("resected", "adjuvant imatinib course completed or stopped, none active"),
+        (SURV,),
+        numbers=(ev.PERSIST_5,),
+        design_note=(
+            "Made actionable: once adjuvant imatinib has ended the risk rules would otherwise "
+            "propose it again; this rule gives the surveillance card with the F8 evidence."
+        ),
+    ),
+    Rule(
+        rule_id="F9",
+        section="1.F",
+        title="Supporting trial: ACOSOG Z9001",
+        statement=(
+            "ACOSOG Z9001 (tumours ≥3 cm): 1 year of imatinib vs placebo improved 1-year RFS "
+            "(98% vs 83%) without an overall-survival difference."
+        ),
+        conditions=("shown on the adjuvant cards F1, F2, F5, F6",),
+        citations=CITES["F9"],
+        reads=READS_F,
+        categories=(),
+        applies=lambda case: any(r.rule_id in ("F1", "F2", "F5", "F6") for r in plan(case).cards),
+        recommend=nothing,
+        evidence_numbers=(ev.ACOSOG_Z9001,),
+        folds_into=("F1", "F2", "F5", "F6"),
+        design_note="Background: rationale text on the adjuvant cards, no card of its own.",
+    ),
+)

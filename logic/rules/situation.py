@@ -1,0 +1,259 @@
+"""Where a case stands: pathway (§1.1 precedence), genotype group, emergencies, TKI courses, risk.
+
+These are the derived facts the rule modules share, computed from the case only (no guessing:
+an unknown or conflicting fact stays unknown and the callers report it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from enum import StrEnum
+
+from logic.case import (
+    Certainty,
+    DiseaseState,
+    EmergencyKind,
+    FactStatus,
+    Genotype,
+    GistCase,
+    Margin,
+    Resectability,
+    ResponseStatus,
+    Site,
+    TherapySetting,
+    TherapyStatus,
+    TkiCourse,
+)
+from logic.recommendation import AfipRisk, MissingData, NihRisk, Risk
+from logic.risk import afip, nih_modified
+from logic.rules.common import fact_gap, missing
+
+# --- genotype groups [S6][S13a] ------------------------------------------------------------------
+
+#: Imatinib-sensitive at 400 mg: KIT exon 11, other KIT, PDGFRA non-D842V (G1, D3, F1).
+IMATINIB_400_SENSITIVE = frozenset(
+    {Genotype.KIT_EXON_11, Genotype.KIT_OTHER, Genotype.PDGFRA_OTHER}
+)
+#: No benefit from adjuvant imatinib (F3) and no neoadjuvant imatinib (D5, D6).
+NO_IMATINIB_BENEFIT = frozenset({Genotype.PDGFRA_D842V, Genotype.SDH_DEFICIENT, Genotype.NF1})
+#: Genotypes the knowledge base does not treat with imatinib at all (D5–D7; G3–G6).
+NOT_IMATINIB = NO_IMATINIB_BENEFIT | {Genotype.BRAF_V600E, Genotype.NTRK_FUSION, Genotype.WILD_TYPE}
+
+GENOTYPE_TEXT: dict[Genotype, str] = {
+    Genotype.KIT_EXON_11: "KIT exon 11",
+    Genotype.KIT_EXON_9: "KIT exon 9",
+    Genotype.KIT_OTHER: "KIT (other exon)",
+    Genotype.PDGFRA_D842V: "PDGFRA D842V",
+    Genotype.PDGFRA_OTHER: "PDGFRA non-D842V",
+    Genotype.SDH_DEFICIENT: "SDH-deficient",
+    Genotype.NF1: "NF1-associated",
+    Genotype.BRAF_V600E: "BRAF V600E",
+    Genotype.NTRK_FUSION: "NTRK fusion",
+    Genotype.WILD_TYPE: "KIT/PDGFRA wild type",
+}
+
+
+def genotype(case: GistCase) -> Genotype | None:
+    """The genotype when KNOWN; unknown and conflicting both give None."""
+    return case.genotype.value if case.genotype.is_known else None
+
+
+def site(case: GistCase) -> Site | None:
+    return case.site.value if case.site.is_known else None
+
+
+def size_cm(case: GistCase) -> float | None:
+    return (
+        case.tumour_size.value.cm if case.tumour_size.is_known and case.tumour_size.value else None
+    )
+
+
+def resectability(case: GistCase) -> Resectability | None:
+    return case.resectability.value if case.resectability.is_known else None
+
+
+def response_status(case: GistCase) -> ResponseStatus | None:
+    return case.response.value.status if case.response.is_known and case.response.value else None
+
+
+# --- emergencies (§1.I) -------------------------------------------------------------------------
+
+#: Findings that are emergency triggers when definite (I1–I5) [S1][S6].
+TRIGGER_KINDS = frozenset(
+    {
+        EmergencyKind.COMPLETE_OBSTRUCTION,
+        EmergencyKind.PERFORATION,
+        EmergencyKind.REFRACTORY_BLEEDING,
+        EmergencyKind.RUPTURE_WITH_HAEMORRHAGE,
+        EmergencyKind.ABSCESS,
+    }
+)
+
+
+def definite_emergency(case: GistCase) -> bool:
+    """A definite trigger is active: elective surgery is not proposed (§1.1 item 1)."""
+    return any(
+        f.kind in TRIGGER_KINDS and f.certainty is Certainty.DEFINITE for f in case.emergencies
+    )
+
+
+def symptomatic(case: GistCase) -> bool:
+    """Any bleeding or obstruction finding (the symptoms that end small-lesion surveillance, B4)."""
+    return any(f.kind is not EmergencyKind.ABSCESS for f in case.emergencies)
+
+
+# --- TKI courses --------------------------------------------------------------------------------
+
+
+def courses_in(case: GistCase, setting: TherapySetting) -> tuple[TkiCourse, ...]:
+    return tuple(c for c in case.tki_history if c.setting is setting)
+
+
+def is_live(course: TkiCourse) -> bool:
+    return course.status in (TherapyStatus.ACTIVE, TherapyStatus.ON_HOLD)
+
+
+def months_between(start: dt.date | None, end: dt.date | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return (end - start).days / 30.4375
+
+
+def months_on(course: TkiCourse, today: dt.date | None) -> float | None:
+    """Months a course has run (to its end, or to `today` while live)."""
+    return months_between(course.start, course.end if course.end else today)
+
+
+def reference_date(case: GistCase) -> dt.date | None:
+    """The latest date in the record: the engine is pure, so 'today' is what the data says."""
+    dates: list[dt.date] = []
+    for course in case.tki_history:
+        dates += [d for d in (course.start, course.end) if d]
+    if case.response.is_known and case.response.value and case.response.value.date:
+        dates.append(case.response.value.date)
+    if case.tumour_size.is_known and case.tumour_size.value and case.tumour_size.value.date:
+        dates.append(case.tumour_size.value.date)
+    if case.resection.is_known and case.resection.value and case.resection.value.date:
+        dates.append(case.resection.value.date)
+    return max(dates) if dates else None
+
+
+def response_applies_to(case: GistCase, course: TkiCourse) -> ResponseStatus | None:
+    """The latest response, unless it was assessed before this course started."""
+    status = response_status(case)
+    if status is None or case.response.value is None:
+        return None
+    when = case.response.value.date
+    if when is not None and course.start is not None and when < course.start:
+        return None
+    return status
+
+
+# --- pathway (§1.1) -----------------------------------------------------------------------------
+
+
+class Pathway(StrEnum):
+    ADVANCED = "advanced"  # metastatic, recurrent, R2 (C5), unresectable non-imatinib genotype
+    LOCALIZED = "localized"  # localized primary not yet resected (§1.B–§1.D)
+    RESECTED = "resected"  # localized primary after resection (§1.E/§1.F, D10)
+    UNDETERMINED = "undetermined"  # disease state unknown or conflicting
+
+
+def has_metastatic_disease(case: GistCase) -> bool:
+    """Metastatic or recurrent disease (§1.G, §1.H, §1.J proper)."""
+    state = case.disease_state.value if case.disease_state.is_known else None
+    return state in (DiseaseState.METASTATIC, DiseaseState.RECURRENT) or bool(case.metastases)
+
+
+def was_resected(case: GistCase) -> bool:
+    return case.resected or case.resection.is_known
+
+
+def gross_residual(case: GistCase) -> bool:
+    """R2 resection: treated through the systemic pathway (C5, SECONDARY [S13a])."""
+    return case.margin.is_known and case.margin.value is Margin.R2
+
+
+def pathway(case: GistCase) -> Pathway:
+    if has_metastatic_disease(case):
+        return Pathway.ADVANCED
+    if case.disease_state.status is not FactStatus.KNOWN:
+        return Pathway.UNDETERMINED
+    if was_resected(case):
+        return Pathway.ADVANCED if gross_residual(case) else Pathway.RESECTED
+    gt = genotype(case)
+    if (
+        resectability(case) is Resectability.UNRESECTABLE
+        and gt in NOT_IMATINIB
+        and not courses_in(case, TherapySetting.NEOADJUVANT)
+    ):
+        # DESIGN: D5–D7 say "no neoadjuvant TKI, surgery if feasible"; when surgery is not
+        # feasible the systemic-therapy rules for unresectable disease (§1.G) apply.
+        return Pathway.ADVANCED
+    return Pathway.LOCALIZED
+
+
+# --- risk after resection (§1.E) ----------------------------------------------------------------
+
+_SIZE_PROBES = (1.0, 3.0, 7.0, 11.0)  # one size per modified-NIH size band
+_MITOSES_PROBES = (0.0, 8.0, 11.0)  # one count per mitoses band
+_SITE_PROBES = (Site.STOMACH, Site.JEJUNUM)  # gastric vs non-gastric
+
+
+@dataclass(frozen=True, slots=True)
+class RiskAssessment:
+    """Modified NIH category when the known facts decide it (None: indeterminate), AFIP when
+    size, mitoses and site are known, and the facts that were unknown."""
+
+    nih: NihRisk | None
+    afip: AfipRisk | None
+    unknown: tuple[MissingData, ...]
+
+    @property
+    def risk(self) -> Risk | None:
+        return Risk(self.nih, self.afip) if self.nih is not None else None
+
+
+def mitoses(case: GistCase) -> float | None:
+    """Mitoses per 5 mm² when known on a comparable denominator (others need pathology review)."""
+    count = case.mitotic_count.value if case.mitotic_count.is_known else None
+    return count.value if count is not None and count.comparable else None
+
+
+def _mitoses_gap(case: GistCase) -> str:
+    count = case.mitotic_count.value if case.mitotic_count.is_known else None
+    if count is not None and not count.comparable:
+        unit = count.raw_unit or "an unknown area"
+        return f"count given per {unit}: not converted, needs pathology review per 5 mm²/50 HPF"
+    return fact_gap(case.mitotic_count)
+
+
+def assess_risk(case: GistCase) -> RiskAssessment:
+    """Classify with every unknown input probed across its bands: if all probes agree the
+    category is decided (e.g. >10 cm is high whatever the mitotic count, §1.E), else it is not."""
+    st, sz, mit = site(case), size_cm(case), mitoses(case)
+    rup = case.rupture.value if case.rupture.is_known else None
+    impact = "decides the modified NIH risk category and so adjuvant imatinib"
+    unknown: list[MissingData] = []
+    if sz is None:
+        unknown.append(missing(case, "tumour_size", impact))
+    if mit is None:
+        unknown.append(missing(case, "mitotic_count", impact, _mitoses_gap(case)))
+    if st is None:
+        unknown.append(missing(case, "site", impact))
+    if rup is None:
+        unknown.append(missing(case, "rupture", "tumour rupture makes the risk high (F5)"))
+    categories = {
+        nih_modified(s, z, m, r)
+        for s, z, m, r in itertools.product(
+            (st,) if st is not None else _SITE_PROBES,
+            (sz,) if sz is not None else _SIZE_PROBES,
+            (mit,) if mit is not None else _MITOSES_PROBES,
+            (rup,) if rup is not None else (False, True),
+        )
+    }
+    nih = categories.pop() if len(categories) == 1 else None
+    table = afip(st, sz, mit) if st is not None and sz is not None and mit is not None else None
+    return RiskAssessment(nih, table, tuple(unknown))
