@@ -9,11 +9,11 @@ cards (D2, F4, G1). P5 also fires without a GIST diagnosis when the Conditions c
 from __future__ import annotations
 
 from logic.case import FactStatus, GistCase
-from logic.recommendation import Category, MissingData
+from logic.recommendation import ELECTIVE_SURGERY, Category, MissingData
 from logic.rules import advanced, localized, resected
 from logic.rules.base import Rule
 from logic.rules.common import SUMMARY_MAX, Plan, emit, missing, per_case, picker
-from logic.rules.situation import Pathway, pathway
+from logic.rules.situation import Pathway, definite_emergency, pathway
 
 CITES = ("S6",)
 
@@ -73,10 +73,17 @@ def plan(case: GistCase) -> Plan:
                 "localized, metastatic or recurrent decides which rules apply",
             )
         )
+    emergency_now = definite_emergency(case)  # elective cards are withheld: not their gaps
     for part in (localized.plan, resected.plan, advanced.plan):
         decided = part(case)
         items += decided.blocked
-        items += [m for c in decided.cards for m in c.missing_data if m.fact in _REPEATED]
+        items += [
+            m
+            for c in decided.cards
+            if not (emergency_now and c.category in ELECTIVE_SURGERY)
+            for m in c.missing_data
+            if m.fact in _REPEATED
+        ]
     for name in _CHECKED:
         if getattr(case, name).status is FactStatus.CONFLICTING:
             items.append(missing(case, name, "sources disagree: resolve before relying on it"))
