@@ -24,6 +24,8 @@ class Family(StrEnum):
 
 def family(resource: JsonObj, medication_index: Mapping[str, JsonObj]) -> Family | None:
     kind = resource.get("resourceType")
+    if not isinstance(kind, str):
+        return None
     if kind == "Patient":
         return Family.PATIENT
     if kind == "Observation":
