@@ -139,7 +139,14 @@ def test_accepting_a_suggestion_stores_feedback_linked_to_the_rule(
     source = card.locator(".source a")
     expect(source).to_have_attribute("href", re.compile(r"^https://"))
     rule_link = card.get_by_test_id("card-link").first
-    expect(rule_link).to_have_attribute("href", f"{sandbox.service.base_url}/rules/{rule_id}")
+    rule_page = f"{sandbox.service.base_url}/rules/{rule_id}"
+    expect(rule_link).to_have_attribute("href", re.compile("^" + re.escape(rule_page) + r"(\?|$)"))
+    with page.context.expect_page() as opened:
+        rule_link.click()  # the rule page opens in a new tab, served by the service
+    opened.value.wait_for_load_state()
+    assert opened.value.url.startswith(rule_page)
+    expect(opened.value.locator("body")).to_contain_text(rule_id)
+    opened.value.close()
 
     # The service read the prefetch key the simulator left out (procedures) from fhirServer,
     # with the access token from fhirAuthorization.

@@ -29,6 +29,7 @@ from sandbox.simulator.tokens import LIFETIME_S
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = "http://127.0.0.1:18090"
 SERVICE = "http://127.0.0.1:18080"
+ADJUVANT_PATIENT = "sb10-resected-high-risk-kit11"
 CALL_URL = f"{SERVICE}/cds-services/gist-treatment"
 
 RESOURCES: list[dict[str, Any]] = [
@@ -236,12 +237,15 @@ def _wait_for_line(stream: Any, needle: str, timeout_s: float) -> list[str]:
 
 
 @pytest.mark.fhirserver
-def test_run_serves_everything_and_sigterm_stops_every_child(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fhir_option", [[], ["--builtin-fhir"]], ids=["medplum", "builtin"])
+def test_run_serves_everything_and_sigterm_stops_every_child(
+    tmp_path: Path, fhir_option: list[str]
+) -> None:
     port, sandbox_port = _free_port(), _free_port()
     env = {**os.environ, "GIST_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
     command = [sys.executable, "-m", "sandbox.run", "--port", str(port), "--workers", "1"]
     launcher = subprocess.Popen(
-        [*command, "--sandbox-port", str(sandbox_port)],
+        [*command, "--sandbox-port", str(sandbox_port), *fhir_option],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -273,9 +277,26 @@ def test_run_serves_everything_and_sigterm_stops_every_child(tmp_path: Path) -> 
         assert preflight.headers.get("Access-Control-Allow-Origin") == simulator
         discovery = requests.get(f"{service}/cds-services", timeout=10).json()
         assert [s["id"] for s in discovery["services"]] == ["gist-treatment"]
+
+        # No prefetch at all: the service reads everything from the sandbox's FHIR server.
+        adjuvant = next(p for p in patients if p["key"] == ADJUVANT_PATIENT)
+        call = {
+            "hook": "patient-view",
+            "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/x", "patientId": adjuvant["patientId"]},
+            "fhirServer": fhir_base[1],
+        }
+        cards = requests.post(f"{service}/cds-services/gist-treatment", json=call, timeout=30)
+        assert cards.status_code == 200, cards.text
+        categories = sorted(
+            c["extension"]["org.gist-cds"]["category"] for c in cards.json()["cards"]
+        )
+        assert categories == sorted(adjuvant["expectedCategories"])
     finally:
         launcher.send_signal(signal.SIGTERM)
         launcher.wait(timeout=30)
+        assert launcher.stdout is not None
+        launcher.stdout.close()
     for url in (f"{service}/healthz", f"{fhir_base[1]}/Patient/{first}", f"{simulator}/"):
         with pytest.raises(requests.ConnectionError):
             requests.get(url, timeout=5)
