@@ -631,7 +631,7 @@ RULES: tuple[Rule, ...] = (
         "the genotype is awaited; continue until progression or unacceptable toxicity. Order "
         "mutation testing when the genotype is unknown (or subtyping for wild type).",
         ("advanced disease, no TKI line yet", "genotype sensitive or unknown"),
-        (FIRST, CONT, Category.MUTATION_TESTING),
+        (FIRST, NEXT, CONT, Category.MUTATION_TESTING),
         numbers=(ev.IMATINIB_ADVANCED,),
         design_note=(
             "Genotype unknown: a provisional imatinib 400 mg card plus a mutation-testing card. "

@@ -167,7 +167,7 @@ def _small_gastric(case: GistCase, sz: float) -> Plan:
         )
     growth = _grew(case)
     if growth is not None or symptomatic(case):
-        why = f"grew {growth:.1f} cm" if growth is not None else "symptoms"
+        why = f"growth of {growth:.1f} cm" if growth is not None else "symptoms"
         return Plan(
             (
                 emit(

@@ -315,14 +315,12 @@ def _d10(
         notes.append(
             "The neoadjuvant drug was not imatinib: confirm the post-operative plan at MDT."
         )
-    live = [c for c in adjuvant if is_live(c)]
-    verb = "Continue" if live else "Resume"
     months_text = f" (about {remaining} more months)" if remaining is not None else ""
     return emit(
         "D10",
         CITES["D10"],
         ADJ,
-        f"{verb} imatinib after surgery to a total of at least 3 years{months_text}",
+        f"Continue imatinib after surgery to a total of at least 3 years{months_text}",
         "After neoadjuvant imatinib the resected specimen cannot be risk-stratified; imatinib "
         "continues after surgery for a total of at least 3 years including the pre-operative "
         "months.",

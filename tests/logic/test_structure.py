@@ -1,0 +1,143 @@
+"""Registry invariants, knowledge data, and the dependency rule of `logic/`."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from logic.case import CASE_FIELDS
+from logic.knowledge.citations import CITATIONS
+from logic.knowledge.version import (
+    INTERVENTION_DEVELOPER,
+    KNOWLEDGE_RELEASE_DATE,
+    KNOWLEDGE_VERSION,
+)
+from logic.registry import RULES, RegistryError, validate
+
+LOGIC = Path(__file__).resolve().parents[2] / "logic"
+#: The source ids of knowledge-base §8.
+KB_SOURCES = [
+    "S1",
+    "S2",
+    "S3",
+    "S4",
+    "S5",
+    "S6",
+    "S6c",
+    "S7",
+    "S8",
+    "S9",
+    "S9b",
+    "S10",
+    "S11",
+    "S12",
+    "S13a",
+    "S13b",
+    "S14",
+    "S15",
+    "S16",
+    "S16b",
+    "S16c",
+    "S16d",
+    "S17",
+    "S18",
+    "S19",
+    "S19b",
+    "S20",
+    "S21",
+    "S22",
+    "S23",
+    "S23b",
+    "S24",
+    "S24b",
+    "S25",
+    "S26",
+    "S27",
+    "S28",
+    "S29",
+    "S30",
+    "S31",
+    "S32",
+    "S33",
+    "S34",
+    "S35",
+    "S36",
+    "S37",
+]
+
+KB_IDS = (
+    [f"B{i}" for i in range(1, 8)]
+    + [f"C{i}" for i in range(1, 6)]
+    + [f"D{i}" for i in range(1, 13)]
+    + [f"F{i}" for i in range(1, 10)]
+    + [f"G{i}" for i in range(1, 18)]
+    + [f"H{i}" for i in range(1, 8)]
+    + [f"I{i}" for i in range(1, 8)]
+    + [f"J{i}" for i in range(1, 6)]
+)
+
+
+def test_every_knowledge_base_row_is_a_rule_in_order() -> None:
+    assert list(RULES) == [*KB_IDS, "P5"]
+
+
+def test_rules_are_valid() -> None:
+    for rule in RULES.values():
+        assert set(rule.reads) <= CASE_FIELDS
+        assert all(cid in CITATIONS for cid in rule.citations)
+        assert rule.title
+        assert rule.statement
+        assert rule.conditions
+
+
+def test_registry_rejects_duplicates_unknown_citations_and_fields() -> None:
+    g1 = RULES["G1"]
+    with pytest.raises(RegistryError, match="duplicate"):
+        validate([g1, g1])
+    with pytest.raises(RegistryError, match="unknown citation"):
+        validate([dataclasses.replace(g1, citations=("S99",))])
+    with pytest.raises(RegistryError, match="unknown case field"):
+        validate([dataclasses.replace(g1, reads=("mitoses",))])
+    with pytest.raises(RegistryError, match="folds into unknown"):
+        validate([RULES["C2"]])
+    with pytest.raises(RegistryError, match="not a knowledge-base id"):
+        validate([dataclasses.replace(g1, rule_id="g-one")])
+
+
+def test_citations_cover_every_source_of_the_knowledge_base() -> None:
+    assert sorted(CITATIONS) == sorted(KB_SOURCES)
+    for required in ("S6c", "S9b", "S13a", "S13b", "S16b", "S23b", "S24b", "S26", "S37"):
+        assert CITATIONS[required].title
+
+
+def test_knowledge_version_constants() -> None:
+    assert KNOWLEDGE_VERSION == "2026.1.0"
+    assert dt.date(2026, 11, 24) == KNOWLEDGE_RELEASE_DATE
+    assert INTERVENTION_DEVELOPER == "gist-cds contributors"
+
+
+def test_every_design_decision_is_listed() -> None:
+    decisions = (LOGIC / "knowledge" / "DECISIONS.md").read_text(encoding="utf-8")
+    for rule_id, rule in RULES.items():
+        if rule.design_note and "DESIGN" in rule.design_note:
+            assert f"**{rule_id}**" in decisions, rule_id
+
+
+FORBIDDEN = ("flask", "fhir", "fhir_mappings", "cds_hooks", "sandbox")
+
+
+@pytest.mark.parametrize("path", sorted(LOGIC.rglob("*.py")), ids=lambda p: p.name)
+def test_logic_imports_neither_flask_nor_fhir(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        for name in names:
+            assert name.split(".")[0] not in FORBIDDEN, f"{path.name} imports {name}"
