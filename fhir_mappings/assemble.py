@@ -17,6 +17,8 @@ from logic.case import (
     EmergencyFinding,
     EusFindings,
     Fact,
+    FactStatus,
+    Genotype,
     GistCase,
     Margin,
     Metastasis,
@@ -196,6 +198,15 @@ def _unreadable(found: Findings) -> tuple[UnreadableInput, ...]:
     )
 
 
+def _genotype(found: Findings) -> Fact[Genotype]:
+    fact = genomics.genotype(found.variants, found.sdh, found.ntrk, found.nf1)
+    if fact.status is FactStatus.UNKNOWN and "genetic variant" in found.unreadable_kinds:
+        return Fact.unknown(
+            f"{fact.note}; some genetic variant data unreadable (see unreadable inputs)"
+        )
+    return fact
+
+
 def _patient(found: Findings, pid: str | None) -> JsonObj | None:
     mine = [p for p in found.patients if pid is None or resource_id(p) == pid]
     return min(mine, key=lambda p: resource_id(p) or "") if mine else None
@@ -252,7 +263,7 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         eus=latest(
             found.eus, found.missing("EUS features", "Observation gist#eus-high-risk-features")
         ),
-        genotype=genomics.genotype(found.variants, found.sdh, found.ntrk, found.nf1),
+        genotype=_genotype(found),
         metastases=_metastases(found),
         tki_history=therapy_lines.assign(
             found.courses, resection_day, first_event, recurrent_undated

@@ -9,7 +9,7 @@ from typing import Any
 
 from fhir_mappings import r4b
 from fhir_mappings.dates import with_zone
-from fhir_mappings.jsonpath import JsonObj, obj, objs, resource_id, resource_type, text
+from fhir_mappings.jsonpath import JsonObj, is_obj, obj, objs, resource_id, resource_type, text
 from logic.case import UnreadableInput
 
 #: Bundles inside Bundles are flattened this deep (real EHRs nest at most one level).
@@ -45,7 +45,7 @@ def iter_entries(items: Any) -> Iterator[Entry | UnreadableInput]:
     for item in _as_items(items):
         if item is None:
             continue
-        if not isinstance(item, Mapping):
+        if not is_obj(item):
             yield UnreadableInput("unknown", None, f"not a JSON object: {type(item).__name__}")
             continue
         yield from _entries_of(item, None, False, 0)
@@ -64,10 +64,13 @@ def _entries_of(
         url = text(entry.get("fullUrl"))
         mode = text(obj(entry.get("search")).get("mode"))
         inner = entry.get("resource")
-        if isinstance(inner, Mapping):
-            yield from _entries_of(inner, url, mode == "outcome", depth + 1)
+        if is_obj(inner):
+            if inner.get("resourceType") == "Bundle":
+                yield from _entries_of(inner, url, mode == "outcome", depth + 1)
+            else:
+                yield Entry(inner, url, mode == "outcome")
         response_outcome = obj(entry.get("response")).get("outcome")
-        if isinstance(response_outcome, Mapping):  # transaction/batch-response entries
+        if is_obj(response_outcome):  # transaction/batch-response entries
             yield Entry(response_outcome, None, True)
 
 

@@ -73,7 +73,10 @@ _LOINC_KINDS = {
 def kind_of(observation: JsonObj) -> ObsKind | None:
     """Which fact an Observation is about, from its code alone (cheap: used to pre-filter)."""
     code = observation.get("code")
-    for system, value, _ in codings(code):
+    for coding in objs(obj(code).get("coding")):
+        system, value = coding.get("system"), coding.get("code")
+        if not isinstance(value, str):
+            continue
         if system == codes.GIST and value in _GIST_KINDS:
             return _GIST_KINDS[value]
         if system == codes.LOINC and value in _LOINC_KINDS:

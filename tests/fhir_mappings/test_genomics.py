@@ -89,6 +89,10 @@ def test_unparseable_hgvs_without_exon_is_unreadable() -> None:
     case = build_case([f.gist(), f.kit(hgvs="exon 11 deletion")], today=TODAY)
     assert case.genotype.status is FactStatus.UNKNOWN
     assert case.unreadable[0].reason == "protein change 'exon 11 deletion' is not a readable p.HGVS"
+    assert case.genotype.note is not None
+    assert case.genotype.note.endswith(
+        "some genetic variant data unreadable (see unreadable inputs)"
+    )
 
 
 def test_kit_variant_without_exon_or_codon_is_unknown_not_guessed() -> None:
