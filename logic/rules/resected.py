@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import math
 
-from logic.case import Drug, Genotype, GistCase, Margin, StopReason, TherapySetting, TkiCourse
+from logic.case import (
+    Drug,
+    Genotype,
+    GistCase,
+    Margin,
+    Site,
+    StopReason,
+    TherapySetting,
+    TkiCourse,
+)
 from logic.knowledge import evidence as ev
 from logic.knowledge import regimens as rx
 from logic.recommendation import Category, FactUsed, MissingData, NihRisk, Recommendation, Regimen
@@ -206,11 +215,11 @@ def _high(
 
 
 def _site_word(case: GistCase) -> str:
-    return (
-        {"stomach": "gastric"}.get(case.site.value.value, case.site.value.value)
-        if (case.site.is_known and case.site.value is not None)
-        else "primary"
-    )
+    """'gastric', 'jejunum', ... for summaries; 'primary' when the site is not known."""
+    where = case.site.value if case.site.is_known else None
+    if where is None:
+        return "primary"
+    return "gastric" if where is Site.STOMACH else where.value
 
 
 def _f3(case: GistCase, gt: Genotype, ra: RiskAssessment) -> Recommendation:
