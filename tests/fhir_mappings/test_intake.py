@@ -158,3 +158,23 @@ def test_duplicate_resource_ids_keep_the_latest_version() -> None:
     new = f.size("s", 4, meta={"lastUpdated": "2021-02-01T00:00:00Z"})
     for order in ([old, new], [new, old]):
         assert build_case([f.gist(), *order], today=TODAY).tumour_size.get().cm == 4
+
+
+def test_a_prefetch_value_that_is_an_operation_outcome_is_named() -> None:
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "forbidden",
+                "details": {"text": "Access denied to MedicationStatement"},
+            }
+        ],
+    }
+    case = build_case([f.searchset(f.gist()), outcome, None], today=TODAY)
+    assert case.has_gist
+    assert case.unreadable == (
+        UnreadableInput(
+            "OperationOutcome", None, "the EHR reported error: Access denied to MedicationStatement"
+        ),
+    )
