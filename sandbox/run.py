@@ -161,7 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "  (demo mode: authentication off, loopback only; Ctrl-C stops everything)\n",
             flush=True,
         )
-        simulator_server.serve_forever()
+        simulator_server.serve_forever()  # werkzeug returns on Ctrl-C / SIGTERM
+        print("\nsandbox: stopping", flush=True)
     except KeyboardInterrupt:
         print("\nsandbox: stopping", flush=True)
     except (FhirServerError, RuntimeError) as exc:
