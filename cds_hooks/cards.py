@@ -19,8 +19,6 @@ from dataclasses import replace
 from typing import Any, cast
 from urllib.parse import quote
 
-from logic.registry import RULES
-
 from cds_hooks.markdown import card_detail
 from cds_hooks.suggestions import suggestions_for
 from logic.case import GistCase
@@ -33,6 +31,7 @@ from logic.recommendation import (
     Regimen,
     Risk,
 )
+from logic.registry import RULES
 from logic.risk import risk_cell_key
 
 log = logging.getLogger("gist_cds.cards")

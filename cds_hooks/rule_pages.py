@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from logic.registry import RULES
 
 from logic.case import CASE_FIELDS
 from logic.knowledge import version
 from logic.knowledge.citations import CITATIONS
 from logic.knowledge.risk_tables import AFIP_COLUMNS, AFIP_TABLE, NIH_MODIFIED_ROWS
 from logic.recommendation import NihRisk
+from logic.registry import RULES
 from logic.rules.base import Rule
 
 bp = Blueprint(

@@ -6,10 +6,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from logic.registry import RULES
 from playwright.sync_api import expect
 
 from logic.recommendation import AfipRisk, NihRisk, Risk
+from logic.registry import RULES
 from logic.risk import risk_cell_key
 from tests.support.live import LiveService
 
@@ -46,7 +46,9 @@ def test_highlighted_risk_cell_is_visible_without_console_errors(
     assert problems.items == []
 
 
-def test_highlight_is_styled_by_the_stylesheet(demo_service: LiveService, page_factory: Any) -> None:
+def test_highlight_is_styled_by_the_stylesheet(
+    demo_service: LiveService, page_factory: Any
+) -> None:
     page, problems = page_factory()
     page.goto(rule_url(demo_service, risk_rule()))
     page.wait_for_load_state("load")

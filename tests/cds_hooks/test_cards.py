@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from logic.registry import RULES
 
 from cds_hooks.cards import (
     CATEGORY_SYSTEM,
@@ -31,6 +30,7 @@ from logic.recommendation import (
     NihRisk,
     Risk,
 )
+from logic.registry import RULES
 from logic.risk import risk_cell_key
 from tests.cds_hooks.card_factory import (
     BASE_URL,
