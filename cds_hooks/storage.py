@@ -189,6 +189,10 @@ class Storage:
         """Drop pooled connections (call in a forked child before first use)."""
         self._engine.dispose(close=False)
 
+    def close(self) -> None:
+        """Close every pooled connection (the app or tool is done with the database)."""
+        self._engine.dispose(close=True)
+
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
         try:

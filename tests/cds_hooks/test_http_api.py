@@ -96,14 +96,14 @@ def test_patient_without_gist_gets_empty_cards(service: LiveService) -> None:
 
 
 def test_malformed_json_is_400(service: LiveService) -> None:
-    response = service.post(SERVICE, data=b'{"hook": "patient-view",', json=None)
+    response = service.post(SERVICE, data=b'{"hook": "patient-view",')
     body = assert_operation_outcome(response, 400)
     assert "not valid JSON" in body["issue"][0]["diagnostics"]
 
 
 def test_nan_literal_is_rejected(service: LiveService) -> None:
     raw = json.dumps(hook_request("p1", gist_prefetch())).replace('"1961-04-12"', "NaN")
-    assert_operation_outcome(service.post(SERVICE, data=raw.encode(), json=None), 400)
+    assert_operation_outcome(service.post(SERVICE, data=raw.encode()), 400)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_unknown_service_is_404(service: LiveService) -> None:
 
 def test_wrong_content_type_is_415(service: LiveService) -> None:
     raw = json.dumps(hook_request("p1", gist_prefetch())).encode()
-    response = service.post(SERVICE, data=raw, json=None, headers={"Content-Type": "text/plain"})
+    response = service.post(SERVICE, data=raw, headers={"Content-Type": "text/plain"})
     assert_operation_outcome(response, 415)
 
 

@@ -53,14 +53,17 @@ def test_audit_and_feedback_round_trip(database_url: str, trusted_clients_file: 
         assert again.json() == {"received": 1, "stored": 0}  # duplicates are idempotent
 
     reopened = Storage(database_url)  # a new engine: what was committed is on disk / in the server
-    audits = reopened.audit_rows()
+    try:
+        audits = reopened.audit_rows()
+        rows = reopened.feedback_rows()
+        report = {s.rule_id: (s.accepted, s.overridden) for s in reopened.feedback_report()}
+    finally:
+        reopened.close()
     assert len(audits) == 1
     assert audits[0].patient_hash
     assert audits[0].patient_hash != "persist-1"
     assert audits[0].card_rules[card["uuid"]] == rule_id
-    rows = reopened.feedback_rows()
     assert [(r.card, r.rule_id, r.outcome) for r in rows] == [(card["uuid"], rule_id, "overridden")]
-    report = {s.rule_id: (s.accepted, s.overridden) for s in reopened.feedback_report()}
     assert report[rule_id] == (0, 1)
 
 

@@ -53,7 +53,9 @@ class LiveService:
         self, path: str, body: Any = None, *, auth: bool = True, **kwargs: Any
     ) -> requests.Response:
         headers = self.headers(path, auth=auth) | kwargs.pop("headers", {})
-        return self.session.post(self.url(path), json=body, headers=headers, timeout=30, **kwargs)
+        if "data" not in kwargs:
+            kwargs["json"] = body
+        return self.session.post(self.url(path), headers=headers, timeout=30, **kwargs)
 
 
 def hook_request(
@@ -105,3 +107,4 @@ def live_service(
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        deferred.app.extensions["gist_cds"].storage.close()
