@@ -135,7 +135,7 @@ _SERVICE_ID = {
     "required": True,
     "schema": {"type": "string", "pattern": "^[A-Za-z0-9\\-_.]{1,64}$"},
 }
-_BEARER = [{"cdsClientJwt": []}]
+_BEARER: list[dict[str, list[str]]] = [{"cdsClientJwt": []}]
 
 
 @cache

@@ -11,12 +11,11 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from logic.engine import evaluate
-
 from cds_hooks.cards import render_cards
 from cds_hooks.fetch import FetchProblem, ResolvedData, resolve
 from fhir_mappings import build_case
 from logic.case import GistCase, UnreadableInput
+from logic.engine import evaluate
 from logic.recommendation import Recommendation
 
 #: Which resource type each prefetch key holds, to name unreadable data on the card.

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from logic.engine import evaluate
-
 from cds_hooks.cards import render_cards
 from fhir_mappings import build_case
 from fhir_mappings.r4b import warm_up as warm_up_models
+from logic.engine import evaluate
 
 _SAMPLE: list[dict[str, Any]] = [
     {
