@@ -14,8 +14,10 @@ Codes: SNOMED CT concepts below were checked in public FHIR artefacts (not in th
 base): 183541002 "Referral to surgeon (procedure)" (eCQM-style code list), 3457005 "Patient
 referral (procedure)", 405825005 "Molecular genetic test (procedure)" and 108252007 "Laboratory
 procedure (procedure)" (German MII molecular-genetics ServiceRequest examples). No SNOMED concept
-for a *surgical oncology* referral was confirmed, so each referral also carries a code of the
-project CodeSystem `GIST_SYSTEM` that says exactly what is asked.
+for a *surgical oncology* referral was confirmed, so each request also carries a code of the
+project's orderable CodeSystem (`ORDERABLE_SYSTEM`, codes in `ORDERABLES`) that says exactly what
+is asked. It is separate from the input CodeSystem `gist`, which defines exactly the codes the
+FHIR mapper reads.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ SNOMED = "http://snomed.info/sct"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"  # [S14] mCODE alias
 UCUM = "http://unitsofmeasure.org"
 HGNC = "http://www.genenames.org/geneId"
-#: The project CodeSystem for orderables no standard code pins down.
-GIST_SYSTEM = "http://gist-cds.org/fhir/CodeSystem/gist"
+#: The project CodeSystem for what the suggestions ask for (no standard code pins it down).
+ORDERABLE_SYSTEM = "http://gist-cds.org/fhir/CodeSystem/orderable"
 
 _REFERRAL_TO_SURGEON = {"system": SNOMED, "code": "183541002", "display": "Referral to surgeon"}
 _PATIENT_REFERRAL = {"system": SNOMED, "code": "3457005", "display": "Patient referral"}
@@ -77,30 +79,37 @@ def _with_subject(resource: dict[str, Any], case: GistCase, reason_field: str) -
 # --- ServiceRequests ---------------------------------------------------------------------------
 
 
-_REFERRALS: Mapping[Category, tuple[dict[str, str], str, str, str]] = {
-    # category: (SNOMED coding, project code, display, label)
+#: Every code of ORDERABLE_SYSTEM with its display.
+ORDERABLES: Mapping[str, str] = {
+    "surgical-oncology-referral": "Surgical oncology referral for resection of the primary GIST",
+    "metastasectomy-referral": "Surgical oncology referral to assess resection of metastatic GIST",
+    "emergency-surgical-review": "Emergency surgical review",
+    "liver-directed-therapy-review": (
+        "Multidisciplinary review for liver-directed therapy (resection, ablation or embolisation)"
+    ),
+    "kit-pdgfra-mutation-analysis": "KIT and PDGFRA mutation analysis of tumour tissue",
+}
+
+_REFERRALS: Mapping[Category, tuple[dict[str, str], str, str]] = {
+    # category: (SNOMED coding, orderable code, suggestion label)
     Category.SURGERY: (
         _REFERRAL_TO_SURGEON,
         "surgical-oncology-referral",
-        "Surgical oncology referral for resection of the primary GIST",
         "Refer to surgical oncology",
     ),
     Category.METASTASECTOMY: (
         _REFERRAL_TO_SURGEON,
         "metastasectomy-referral",
-        "Surgical oncology referral to assess resection of metastatic GIST",
         "Refer to surgical oncology (metastasectomy)",
     ),
     Category.EMERGENCY_SURGICAL_REVIEW: (
         _REFERRAL_TO_SURGEON,
         "emergency-surgical-review",
-        "Emergency surgical review",
         "Request emergency surgical review",
     ),
     Category.LIVER_DIRECTED_THERAPY: (
         _PATIENT_REFERRAL,
         "liver-directed-therapy-review",
-        "Multidisciplinary review for liver-directed therapy (resection, ablation or embolisation)",
         "Refer for multidisciplinary liver-directed therapy review",
     ),
 }
@@ -115,11 +124,12 @@ def _priority(rec: Recommendation) -> str:
 
 def referral_request(rec: Recommendation, case: GistCase) -> tuple[str, dict[str, Any]]:
     """(label, draft ServiceRequest) for a surgical / multidisciplinary referral."""
-    snomed, code, display, label = _REFERRALS[Category(rec.category)]
+    snomed, code, label = _REFERRALS[Category(rec.category)]
+    display = ORDERABLES[code]
     resource = _base("ServiceRequest")
     resource["priority"] = _priority(rec)
     resource["code"] = {
-        "coding": [dict(snomed), {"system": GIST_SYSTEM, "code": code, "display": display}],
+        "coding": [dict(snomed), {"system": ORDERABLE_SYSTEM, "code": code, "display": display}],
         "text": display,
     }
     _with_subject(resource, case, "reasonReference")
@@ -131,13 +141,17 @@ def referral_request(rec: Recommendation, case: GistCase) -> tuple[str, dict[str
 
 def mutation_test_request(rec: Recommendation, case: GistCase) -> tuple[str, dict[str, Any]]:
     """(label, draft ServiceRequest) for KIT/PDGFRA mutation analysis of tumour tissue."""
-    display = "KIT and PDGFRA mutation analysis of tumour tissue"
+    display = ORDERABLES["kit-pdgfra-mutation-analysis"]
     resource = _base("ServiceRequest")
     resource["category"] = [{"coding": [dict(_LAB_PROCEDURE)]}]
     resource["code"] = {
         "coding": [
             dict(_MOLECULAR_TEST),
-            {"system": GIST_SYSTEM, "code": "kit-pdgfra-mutation-analysis", "display": display},
+            {
+                "system": ORDERABLE_SYSTEM,
+                "code": "kit-pdgfra-mutation-analysis",
+                "display": display,
+            },
         ],
         "text": display,
     }

@@ -10,7 +10,7 @@ import pytest
 
 from cds_hooks import suggestions as suggestions_module
 from cds_hooks.cards import render_card
-from cds_hooks.suggestions import GIST_SYSTEM, RXNORM, dosage, suggestions_for
+from cds_hooks.suggestions import ORDERABLE_SYSTEM, ORDERABLES, RXNORM, dosage, suggestions_for
 from fhir_mappings.r4b import validation_errors
 from logic.case import GistCase
 from logic.knowledge.regimens import ALL_REGIMENS, for_months
@@ -66,10 +66,18 @@ def test_surgical_categories_suggest_one_referral(category: Category) -> None:
     (resource,) = resources_of(card)
     assert resource["resourceType"] == "ServiceRequest"
     codes = {(c["system"], c["code"]) for c in resource["code"]["coding"]}
-    assert any(system == GIST_SYSTEM for system, _ in codes)
+    assert any(system == ORDERABLE_SYSTEM for system, _ in codes)
     assert resource["code"]["text"]
     assert card["selectionBehavior"] == "at-most-one"
     assert card["suggestions"][0]["isRecommended"] is True
+
+
+@pytest.mark.parametrize("category", [*REFERRAL_CATEGORIES, Category.MUTATION_TESTING])
+def test_project_codes_are_defined_with_their_display(category: Category) -> None:
+    (resource,) = resources_of(card_for(category))
+    (project,) = [c for c in resource["code"]["coding"] if c["system"] == ORDERABLE_SYSTEM]
+    assert project["display"] == ORDERABLES[project["code"]]
+    assert resource["code"]["text"] == ORDERABLES[project["code"]]
 
 
 def test_mutation_testing_suggests_kit_pdgfra_analysis() -> None:
