@@ -64,7 +64,7 @@ CATEGORY_DISPLAY: Mapping[Category, str] = {
     Category.ORDER_ALERT: "Order alert",
 }
 
-_OVERRIDE_DISPLAY: Mapping[str, str] = {
+OVERRIDE_REASONS: Mapping[str, str] = {
     "patient-declined": "Patient declined",
     "contraindicated": "Contraindicated for this patient",
     "already-addressed": "Already addressed (ordered, done or planned)",
@@ -214,7 +214,7 @@ def override_reasons(category: Category) -> list[dict[str, str]]:
     reasons that fit a request for data."""
     codes = _DATA_REASONS if category is Category.DATA_NEEDED else _ACTION_REASONS
     return [
-        {"system": OVERRIDE_SYSTEM, "code": code, "display": _OVERRIDE_DISPLAY[code]}
+        {"system": OVERRIDE_SYSTEM, "code": code, "display": OVERRIDE_REASONS[code]}
         for code in codes
     ]
 
