@@ -90,15 +90,14 @@ async function serviceDefinition() {
 // Prefetch as an EHR builds it: fill the tokens, run each template against the EHR's FHIR data,
 // leave out keys that fail (never null) and, on purpose, the keys the config omits.
 async function buildPrefetch(service, patientId) {
-  const prefetch = {};
-  for (const [key, template] of Object.entries(service.prefetch ?? {})) {
-    if (state.config.omittedPrefetchKeys.includes(key)) continue;
+  const read = async ([key, template]) => {
     const query = template.replaceAll('{{context.patientId}}', encodeURIComponent(patientId));
-    if (query.includes('{{')) continue; // a token this EHR cannot fill
+    if (state.config.omittedPrefetchKeys.includes(key) || query.includes('{{')) return null;
     const response = await fetch(`/api/fhir/${query}`, { headers: { Accept: 'application/fhir+json' } });
-    if (response.ok) prefetch[key] = await response.json();
-  }
-  return prefetch;
+    return response.ok ? [key, await response.json()] : null;
+  };
+  const answers = await Promise.all(Object.entries(service.prefetch ?? {}).map(read));
+  return Object.fromEntries(answers.filter(Boolean));
 }
 
 async function openChart(patient) {
