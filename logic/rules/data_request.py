@@ -16,6 +16,7 @@ from logic.rules.common import SUMMARY_MAX, Plan, emit, missing, per_case, picke
 from logic.rules.situation import Pathway, definite_emergency, pathway
 
 CITES = ("S6",)
+UNREADABLE_FACT = "unreadableRecord"
 
 #: Facts whose conflicts are always reported (they feed some decision).
 _CHECKED = (
@@ -44,14 +45,17 @@ _WORDS = {
     "progressingLesions": "progressing lesions",
     "imatinibDose": "imatinib dose",
     "tkiHistory": "TKI stop reason",
+    UNREADABLE_FACT: "unreadable records",
 }
 
 
 def _unreadable(case: GistCase) -> list[MissingData]:
+    """One item per unreadable record; the fact name stays a contract name, the reason says
+    which record (card contract: `missingData` lists fact names)."""
     return [
         MissingData(
-            u.resource_type + (f"/{u.resource_id}" if u.resource_id else ""),
-            u.reason,
+            UNREADABLE_FACT,
+            (u.resource_type + (f"/{u.resource_id}" if u.resource_id else "")) + f": {u.reason}",
             "this record could not be read; facts it holds are missing from the decision",
         )
         for u in case.unreadable
@@ -88,7 +92,7 @@ def plan(case: GistCase) -> Plan:
         if getattr(case, name).status is FactStatus.CONFLICTING:
             items.append(missing(case, name, "sources disagree: resolve before relying on it"))
     items += _unreadable(case)
-    unique = list({m.fact: m for m in items}.values())
+    unique = list({(m.fact, m.reason): m for m in items}.values())
     if not unique:
         return Plan()
     names = ", ".join(_WORDS.get(m.fact, m.fact) for m in unique)

@@ -51,7 +51,8 @@ def test_unreadable_conditions_without_diagnosis_give_a_data_request() -> None:
     assert card.rule_id == "P5"
     assert card.category is Category.DATA_NEEDED
     assert card.summary == "GIST decision support incomplete: conditions could not be read"
-    assert card.missing_data[0].fact == "Condition"
+    assert card.missing_data[0].fact == "unreadableRecord"
+    assert card.missing_data[0].reason == "Condition: FHIR server unavailable"
 
 
 def test_unreadable_other_input_is_listed_for_a_gist_patient() -> None:
@@ -60,7 +61,9 @@ def test_unreadable_other_input_is_listed_for_a_gist_patient() -> None:
         unreadable=(UnreadableInput("Observation", "o9", "unit mg is not a size unit"),),
     )
     card = only(evaluate(case), "P5")
-    assert [m.fact for m in card.missing_data] == ["Observation/o9"]
+    assert [(m.fact, m.reason) for m in card.missing_data] == [
+        ("unreadableRecord", "Observation/o9: unit mg is not a size unit")
+    ]
     assert "F7" in ids(evaluate(case))
 
 
