@@ -91,6 +91,23 @@ def drugs_of(resource: JsonObj, medications: Mapping[str, JsonObj]) -> set[Drug]
     return found
 
 
+def unresolved_medication(resource: JsonObj, medications: Mapping[str, JsonObj]) -> str | None:
+    """Why a medication use names no drug we can read: its `medicationReference` points at a
+    Medication that was not sent and carries no display. It might be a TKI, so it is reported
+    rather than dropped (a silent drop could hide a line of therapy)."""
+    if resource.get("medicationCodeableConcept") is not None:
+        return None
+    ref_obj = obj(resource.get("medicationReference"))
+    ref = reference(resource.get("medicationReference"))
+    if (
+        ref is None
+        or _medication(resource, medications) is not None
+        or text(ref_obj.get("display"))
+    ):
+        return None
+    return f"medication {ref} was not in the data sent, so whether it is a TKI is unknown"
+
+
 def _dosages(resource: JsonObj) -> list[JsonObj]:
     return objs(resource.get("dosage")) or objs(resource.get("dosageInstruction"))
 
@@ -171,8 +188,10 @@ def courses(resource: JsonObj, medications: Mapping[str, JsonObj]) -> list[RawCo
     """One course per TKI named (a combination gives two); [] if no TKI or never taken."""
     found = drugs_of(resource, medications)
     raw_status = text(resource.get("status"))
-    if not found or raw_status in NOT_TAKEN:
+    if raw_status in NOT_TAKEN:
         return []
+    if not found:
+        return unresolved_medication(resource, medications) or []
     start, end = _dates(resource)
     status = _STATUS.get(raw_status or "")
     if status is None:

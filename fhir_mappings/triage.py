@@ -40,7 +40,8 @@ def family(resource: JsonObj, medication_index: Mapping[str, JsonObj]) -> Family
         return Family.CONDITION if relevant else None
     if kind in medications.MEDICATION_USE_TYPES:
         found = medications.drugs_of(resource, medication_index)
-        return Family.MEDICATION_USE if found else None
+        unknown = medications.unresolved_medication(resource, medication_index)
+        return Family.MEDICATION_USE if found or unknown else None
     if kind == "Medication":
         return Family.MEDICATION if medications.drugs_in(resource.get("code")) else None
     if kind == "Procedure":

@@ -103,6 +103,15 @@ def test_unresolvable_reference_uses_its_display() -> None:
     assert [c.drug for c in history(ms)] == [Drug.IMATINIB]
 
 
+def test_unresolvable_reference_without_display_is_reported_not_dropped() -> None:
+    ms = f.med_statement("a", {"medicationReference": {"reference": "Medication/x"}}, "2021-01-01")
+    case = build_case([f.gist(), ms], today=TODAY)
+    assert case.tki_history == ()
+    (unreadable,) = case.unreadable
+    assert (unreadable.resource_type, unreadable.resource_id) == ("MedicationStatement", "a")
+    assert "Medication/x" in unreadable.reason
+
+
 def test_medication_request_is_accepted() -> None:
     mr = {
         "resourceType": "MedicationRequest",
