@@ -109,8 +109,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     from cds_hooks.storage import Storage
 
     storage = Storage(settings_from_env().database_url)
-    storage.create_schema()
-    stats = storage.feedback_report()
+    try:
+        storage.create_schema()
+        stats = storage.feedback_report()
+    finally:
+        storage.close()
     if args.json:
         json.dump([dataclasses.asdict(s) for s in stats], sys.stdout)
         sys.stdout.write("\n")

@@ -164,3 +164,38 @@ def test_serve_with_tls(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=15)
+
+
+def test_report_feedback_counts_acceptance_per_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    from cds_hooks.feedback import FeedbackItem
+    from cds_hooks.storage import AuditRecord, Storage
+
+    url = f"sqlite:///{tmp_path}/report.sqlite3"
+    storage = Storage(url)
+    storage.create_schema()
+    now = dt.datetime.now(dt.UTC)
+    storage.save_audit(
+        AuditRecord(now, "gist-treatment", "h1", None, ("adjuvant-tki",), ("F1",), {"c1": "F1"})
+    )
+    items = [
+        FeedbackItem("c1", "accepted", now, ("s1",), None, None, None),
+        FeedbackItem("c1", "overridden", now, (), "patient-declined", "urn:x", None),
+        FeedbackItem("c-unknown", "accepted", now, ("s2",), None, None, None),
+    ]
+    assert storage.save_feedback("gist-treatment", items, None) == 3
+    storage.close()
+    monkeypatch.setenv("GIST_CDS_DATABASE_URL", url)
+
+    assert main(["report", "feedback", "--json"]) == 0
+    stats = {s["rule_id"]: s for s in json.loads(capsys.readouterr().out)}
+    assert (stats["F1"]["accepted"], stats["F1"]["overridden"], stats["F1"]["total"]) == (1, 1, 2)
+    assert stats[None]["total"] == 1  # feedback for a card the audit never saw stays unlinked
+
+    assert main(["report", "feedback"]) == 0
+    table = capsys.readouterr().out
+    assert "F1" in table
+    assert "50%" in table
