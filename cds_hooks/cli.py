@@ -51,7 +51,7 @@ def _patient_id(resources: list[Any]) -> str | None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from cds_hooks.errors import BadRequest
+    from cds_hooks.errors import ServiceError
     from cds_hooks.fetch import PrefetchUnavailable
     from cds_hooks.pipeline import evaluate_resources, run_patient_view
     from cds_hooks.services import GIST_TREATMENT
@@ -67,7 +67,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         document = parse_json_body(raw, max_depth=settings.max_json_depth)
         if isinstance(document, dict) and "hook" in document:
-            body = validate_hook_request(document, GIST_TREATMENT)
+            body = validate_hook_request(
+                document, GIST_TREATMENT, max_resources=settings.max_resources
+            )
             response = run_patient_view(
                 body,
                 allowed_servers=(),
@@ -86,7 +88,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             return _fail(
                 "FILE must be a FHIR Bundle or a CDS Hooks request (JSON object with 'hook')"
             )
-    except BadRequest as exc:
+    except ServiceError as exc:
         return _fail(exc.message)
     except PrefetchUnavailable as exc:
         return _fail(

@@ -73,3 +73,15 @@ def parse_json_body(raw: bytes, *, max_depth: int) -> Any:
     if json_depth_exceeds(value, max_depth):
         raise BadRequest(f"request body nests deeper than {max_depth} levels")
     return value
+
+
+def count_prefetch_resources(prefetch: Any) -> int:
+    """Resources in a prefetch object: each value is a resource or a Bundle of entries."""
+    if not isinstance(prefetch, dict):
+        return 0
+    total = 0
+    for value in prefetch.values():
+        if isinstance(value, dict):
+            entries = value.get("entry") if value.get("resourceType") == "Bundle" else None
+            total += len(entries) if isinstance(entries, list) else 1
+    return total

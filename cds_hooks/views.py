@@ -30,7 +30,7 @@ from cds_hooks.runtime import Runtime
 from cds_hooks.services import SERVICES, ServiceDefinition, discovery_document
 from cds_hooks.storage import AuditRecord
 from cds_hooks.trusted_clients import TrustedClient
-from cds_hooks.validation import parse_json_body, schema_errors
+from cds_hooks.validation import count_prefetch_resources, parse_json_body, schema_errors
 from logic.knowledge.version import KNOWLEDGE_VERSION
 
 log = logging.getLogger("gist_cds.http")
@@ -85,7 +85,10 @@ def allowed_fhir_servers(client: TrustedClient | None) -> tuple[str, ...]:
     return client.fhir_servers if client is not None else runtime().settings.fhir_allowlist
 
 
-def validate_hook_request(body: Any, service: ServiceDefinition) -> dict[str, Any]:
+def validate_hook_request(
+    body: Any, service: ServiceDefinition, *, max_resources: int
+) -> dict[str, Any]:
+    """The body as a CDS Hooks request this service answers; 400/413 naming what is wrong."""
     if not isinstance(body, dict):
         raise BadRequest("request body must be a JSON object")
     if errors := schema_errors("cds-hooks-request", body):
@@ -96,6 +99,8 @@ def validate_hook_request(body: Any, service: ServiceDefinition) -> dict[str, An
         )
     if errors := schema_errors("patient-view-context", body["context"]):
         raise BadRequest("invalid patient-view context: " + "; ".join(errors))
+    if (count := count_prefetch_resources(body.get("prefetch"))) > max_resources:
+        raise PayloadTooLarge(f"prefetch holds {count} resources; the limit is {max_resources}")
     return body
 
 
@@ -109,8 +114,8 @@ def discovery() -> Response:
 def call_service(service_id: str) -> Response:
     client = authenticate(f"cds-services/{service_id}")
     service = find_service(service_id)
-    body = validate_hook_request(read_json_body(), service)
     rt = runtime()
+    body = validate_hook_request(read_json_body(), service, max_resources=rt.settings.max_resources)
     started = time.perf_counter()
     status = 200
     try:

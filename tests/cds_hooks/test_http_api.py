@@ -157,6 +157,18 @@ def test_body_over_the_limit_is_413(service: LiveService) -> None:
     assert_operation_outcome(service.post(SERVICE, body), 413)
 
 
+def test_too_many_prefetched_resources_is_413(service: LiveService) -> None:
+    prefetch = gist_prefetch()
+    entry = {"resource": {"resourceType": "Basic", "id": "x", "code": {"text": "filler"}}}
+    prefetch["observations"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [entry] * (service.settings.max_resources + 1),
+    }
+    outcome = assert_operation_outcome(service.post(SERVICE, hook_request("p1", prefetch)), 413)
+    assert "resources" in outcome["issue"][0]["diagnostics"]
+
+
 def test_deep_nesting_is_400(service: LiveService) -> None:
     body = hook_request("p1", gist_prefetch())
     nested: Any = {}
