@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from logic.registry import RULES
-
 from logic.case import GistCase
 from logic.knowledge import regimens
 from logic.knowledge.regimens import for_months
@@ -21,6 +19,7 @@ from logic.recommendation import (
     Regimen,
     Risk,
 )
+from logic.registry import RULES
 
 BASE_URL = "https://cds.example.org/gist"
 CASE = GistCase(patient_id="pat-1", gist_condition_id="cond-1")

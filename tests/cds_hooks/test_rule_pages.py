@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from logic.registry import RULES
 from markupsafe import escape
 
 from cds_hooks.cards import render_card
@@ -22,6 +21,7 @@ from logic.knowledge.version import (
     KNOWLEDGE_VERSION,
 )
 from logic.recommendation import AfipRisk, Category, NihRisk, Risk
+from logic.registry import RULES
 from logic.risk import risk_cell_key
 from tests.cds_hooks.card_factory import BASE_URL, CASE, HIGH_RISK, recommendation
 
