@@ -9,6 +9,7 @@ the pattern of progression (H2 focal, H3 multifocal). H4: TKI first, not upfront
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from logic.case import (
@@ -29,14 +30,14 @@ from logic.recommendation import Category, FactUsed, MissingData, Recommendation
 from logic.rules.base import Rule
 from logic.rules.common import (
     Plan,
+    background_rule,
+    card_rule,
     courses_used,
     emit,
     facts_used,
     metastases_used,
     missing,
-    nothing,
     per_case,
-    picker,
 )
 from logic.rules.sequencing import (
     SUNITINIB,
@@ -558,61 +559,10 @@ def _trial(case: GistCase, reason: str, gaps: Sequence[MissingData] = ()) -> Rec
 _READS_G = ("disease_state", "genotype", "tki_history", "response", "metastases", "margin")
 
 
-def _rule(
-    rule_id: str,
-    section: str,
-    title: str,
-    statement: str,
-    conditions: tuple[str, ...],
-    categories: tuple[Category, ...],
-    reads: tuple[str, ...] = _READS_G,
-    numbers: tuple[str, ...] = (),
-    design_note: str | None = None,
-) -> Rule:
-    applies, recommend = picker(plan, rule_id)
-    return Rule(
-        rule_id=rule_id,
-        section=section,
-        title=title,
-        statement=statement,
-        conditions=conditions,
-        citations=CITES[rule_id],
-        reads=reads,
-        categories=categories,
-        applies=applies,
-        recommend=recommend,
-        evidence_numbers=numbers,
-        design_note=design_note,
-    )
+_rule = functools.partial(card_rule, plan, CITES, reads=_READS_G)
 
 
-def _background(
-    rule_id: str,
-    section: str,
-    title: str,
-    statement: str,
-    folds_into: tuple[str, ...],
-    numbers: tuple[str, ...] = (),
-    reads: tuple[str, ...] = _READS_G,
-) -> Rule:
-    def applies(case: GistCase) -> bool:
-        return any(r.rule_id in folds_into for r in plan(case).cards)
-
-    return Rule(
-        rule_id=rule_id,
-        section=section,
-        title=title,
-        statement=statement,
-        conditions=(f"shown on the cards of {', '.join(folds_into)}",),
-        citations=CITES[rule_id],
-        reads=reads,
-        categories=(),
-        applies=applies,
-        recommend=nothing,
-        evidence_numbers=numbers,
-        folds_into=folds_into,
-        design_note="Background content: folded into the cards named, no card of its own.",
-    )
+_background = functools.partial(background_rule, plan, CITES, reads=_READS_G)
 
 
 FIRST, NEXT, CONT = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -38,6 +38,7 @@ from logic.recommendation import (
     Regimen,
     Risk,
 )
+from logic.rules.base import Rule
 
 R = TypeVar("R")
 
@@ -120,6 +121,75 @@ def picker(
         return any(r.rule_id == rule_id for r in plan(case).cards)
 
     return applies, recommend
+
+
+def card_rule(
+    plan: Callable[[GistCase], Plan],
+    citations: Mapping[str, tuple[str, ...]],
+    rule_id: str,
+    section: str,
+    title: str,
+    statement: str,
+    conditions: tuple[str, ...],
+    categories: tuple[Category, ...],
+    reads: tuple[str, ...],
+    *,
+    numbers: tuple[str, ...] = (),
+    design_note: str | None = None,
+    uses_risk_table: bool = False,
+) -> Rule:
+    """A rule that makes cards: it picks its own cards from its pathway's plan. Pathway
+    modules bind `plan` and `citations` with functools.partial."""
+    applies, recommend = picker(plan, rule_id)
+    return Rule(
+        rule_id=rule_id,
+        section=section,
+        title=title,
+        statement=statement,
+        conditions=conditions,
+        citations=citations[rule_id],
+        reads=reads,
+        categories=categories,
+        applies=applies,
+        recommend=recommend,
+        evidence_numbers=numbers,
+        design_note=design_note,
+        uses_risk_table=uses_risk_table,
+    )
+
+
+def background_rule(
+    plan: Callable[[GistCase], Plan],
+    citations: Mapping[str, tuple[str, ...]],
+    rule_id: str,
+    section: str,
+    title: str,
+    statement: str,
+    folds_into: tuple[str, ...],
+    reads: tuple[str, ...],
+    *,
+    numbers: tuple[str, ...] = (),
+) -> Rule:
+    """A background row: no card of its own, its text is folded into the cards named."""
+
+    def applies(case: GistCase) -> bool:
+        return any(r.rule_id in folds_into for r in plan(case).cards)
+
+    return Rule(
+        rule_id=rule_id,
+        section=section,
+        title=title,
+        statement=statement,
+        conditions=(f"shown on the cards of {', '.join(folds_into)}",),
+        citations=citations[rule_id],
+        reads=reads,
+        categories=(),
+        applies=applies,
+        recommend=nothing,
+        evidence_numbers=numbers,
+        folds_into=folds_into,
+        design_note="Background content: folded into the cards named, no card of its own.",
+    )
 
 
 def never(_case: GistCase) -> bool:

@@ -9,6 +9,8 @@ is continued, re-evaluated or operated on by response (D11, D12, H5; D8/D9 monit
 
 from __future__ import annotations
 
+import functools
+
 from logic.case import (
     Drug,
     Genotype,
@@ -26,14 +28,14 @@ from logic.recommendation import Category, FactUsed, Indicator, MissingData, Rec
 from logic.rules.base import Rule
 from logic.rules.common import (
     Plan,
+    background_rule,
+    card_rule,
     courses_used,
     emergencies_used,
     emit,
     facts_used,
     missing,
-    nothing,
     per_case,
-    picker,
 )
 from logic.rules.sequencing import next_step
 from logic.rules.situation import (
@@ -534,61 +536,10 @@ def _d11_next(
 # --- rules --------------------------------------------------------------------------------------
 
 
-def _rule(
-    rule_id: str,
-    section: str,
-    title: str,
-    statement: str,
-    conditions: tuple[str, ...],
-    categories: tuple[Category, ...],
-    reads: tuple[str, ...],
-    design_note: str | None = None,
-    numbers: tuple[str, ...] = (),
-) -> Rule:
-    applies, recommend = picker(plan, rule_id)
-    return Rule(
-        rule_id=rule_id,
-        section=section,
-        title=title,
-        statement=statement,
-        conditions=conditions,
-        citations=CITES[rule_id],
-        reads=reads,
-        categories=categories,
-        applies=applies,
-        recommend=recommend,
-        evidence_numbers=numbers,
-        design_note=design_note,
-    )
+_rule = functools.partial(card_rule, plan, CITES)
 
 
-def _background(
-    rule_id: str,
-    section: str,
-    title: str,
-    statement: str,
-    folds_into: tuple[str, ...],
-    reads: tuple[str, ...],
-    numbers: tuple[str, ...] = (),
-) -> Rule:
-    def applies(case: GistCase) -> bool:
-        return any(r.rule_id in folds_into for r in plan(case).cards)
-
-    return Rule(
-        rule_id=rule_id,
-        section=section,
-        title=title,
-        statement=statement,
-        conditions=(f"shown on the cards of {', '.join(folds_into)}",),
-        citations=CITES[rule_id],
-        reads=reads,
-        categories=(),
-        applies=applies,
-        recommend=nothing,
-        evidence_numbers=numbers,
-        folds_into=folds_into,
-        design_note="Background content: folded into the cards named, no card of its own.",
-    )
+_background = functools.partial(background_rule, plan, CITES)
 
 
 _SURGERY_CARDS = ("C1", "B2", "B4", "B5", "B6", "B7", "D5", "D6", "D7", "H5")

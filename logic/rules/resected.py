@@ -11,6 +11,7 @@ surveillance (F8).
 
 from __future__ import annotations
 
+import functools
 import math
 
 from logic.case import (
@@ -29,13 +30,13 @@ from logic.recommendation import Category, FactUsed, MissingData, NihRisk, Recom
 from logic.rules.base import Rule
 from logic.rules.common import (
     Plan,
+    card_rule,
     courses_used,
     emit,
     facts_used,
     missing,
     nothing,
     per_case,
-    picker,
 )
 from logic.rules.situation import (
     GENOTYPE_TEXT,
@@ -369,33 +370,7 @@ def _f8(case: GistCase, adjuvant: tuple[TkiCourse, ...]) -> Recommendation:
 # --- rules --------------------------------------------------------------------------------------
 
 
-def _rule(
-    rule_id: str,
-    section: str,
-    title: str,
-    statement: str,
-    conditions: tuple[str, ...],
-    categories: tuple[Category, ...],
-    numbers: tuple[str, ...] = (),
-    design_note: str | None = None,
-    uses_risk_table: bool = False,
-) -> Rule:
-    applies, recommend = picker(plan, rule_id)
-    return Rule(
-        rule_id=rule_id,
-        section=section,
-        title=title,
-        statement=statement,
-        conditions=conditions,
-        citations=CITES[rule_id],
-        reads=READS_F,
-        categories=categories,
-        applies=applies,
-        recommend=recommend,
-        evidence_numbers=numbers,
-        design_note=design_note,
-        uses_risk_table=uses_risk_table,
-    )
+_rule = functools.partial(card_rule, plan, CITES, reads=READS_F)
 
 
 def _c5_applies(case: GistCase) -> bool:
