@@ -22,6 +22,28 @@ class Family(StrEnum):
     PROCEDURE = "Procedure"
 
 
+def malformed_code(resource: JsonObj) -> bool:
+    """True when `code` is present but not shaped as a CodeableConcept we can read. Such a
+    resource cannot be ruled out (it might be the GIST diagnosis), so it goes on to validation,
+    which reports it, instead of being dropped as unrelated."""
+    code = resource.get("code")
+    if code is None:
+        return False
+    if not isinstance(code, dict):
+        return True
+    coding = code.get("coding")
+    if coding is None:
+        return False
+    if not isinstance(coding, list):
+        return True
+    return any(
+        not isinstance(c, dict)
+        or not isinstance(c.get("code", ""), str)
+        or not isinstance(c.get("system", ""), str)
+        for c in coding
+    )
+
+
 def family(resource: JsonObj, medication_index: Mapping[str, JsonObj]) -> Family | None:
     kind = resource.get("resourceType")
     if not isinstance(kind, str):
@@ -36,6 +58,7 @@ def family(resource: JsonObj, medication_index: Mapping[str, JsonObj]) -> Family
             or conditions.is_metastasis(resource)
             or conditions.is_nf1(resource)
             or conditions.is_emergency_candidate(resource)
+            or malformed_code(resource)
         )
         return Family.CONDITION if relevant else None
     if kind in medications.MEDICATION_USE_TYPES:

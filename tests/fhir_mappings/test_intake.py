@@ -178,3 +178,29 @@ def test_a_prefetch_value_that_is_an_operation_outcome_is_named() -> None:
             "OperationOutcome", None, "the EHR reported error: Access denied to MedicationStatement"
         ),
     )
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        420120006,
+        "420120006",
+        [{"coding": [{"system": "http://snomed.info/sct", "code": "420120006"}]}],
+        {"coding": {"system": "http://snomed.info/sct", "code": "420120006"}},
+        {"coding": [{"system": "http://snomed.info/sct", "code": 420120006}]},
+    ],
+)
+def test_condition_with_an_unreadable_code_is_reported_not_taken_for_no_gist(code: object) -> None:
+    condition = f.gist()
+    condition["code"] = code
+    case = build_case([condition])
+    assert not case.has_gist
+    assert [u.resource_type for u in case.unreadable] == ["Condition"]
+
+
+def test_condition_with_an_unrelated_readable_code_is_ignored() -> None:
+    condition = f.gist()
+    condition["code"] = {"coding": [{"system": "http://snomed.info/sct", "code": "38341003"}]}
+    case = build_case([condition])
+    assert not case.has_gist
+    assert case.unreadable == ()

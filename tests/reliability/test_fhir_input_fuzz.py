@@ -344,21 +344,7 @@ UNIDENTIFIABLE: dict[str, Callable[[Json], None]] = {
 }
 
 
-#: Known gap (reported to the lead): fhir_mappings/triage.py `family()` drops a Condition whose
-#: code it cannot read before R4B validation ever sees it, so nothing is reported. Strict: these
-#: turn into failures the moment the gap is closed, so the marks must then be removed.
-TRIAGE_GAP = pytest.mark.xfail(
-    strict=True, reason="triage drops Conditions with an unreadable code without reporting them"
-)
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [
-        pytest.param(name, marks=TRIAGE_GAP) if name != "coding-object" else name
-        for name in sorted(UNIDENTIFIABLE)
-    ],
-)
+@pytest.mark.parametrize("damage", sorted(UNIDENTIFIABLE))
 def test_a_condition_whose_code_cannot_be_read_is_reported(
     service: LiveService, damage: str
 ) -> None:
