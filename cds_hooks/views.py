@@ -69,7 +69,11 @@ def read_json_body() -> Any:
     if length is not None and length > rt.settings.max_body_bytes:
         raise PayloadTooLarge(f"request body over the {rt.settings.max_body_bytes}-byte limit")
     raw = request.get_data(cache=False)
-    if len(raw) > rt.settings.max_body_bytes:
+    # A chunked body (no Content-Length) is cut at the limit by the WSGI input stream, so
+    # reaching the limit means the body was longer (it would otherwise parse as truncated JSON).
+    if len(raw) > rt.settings.max_body_bytes or (
+        length is None and len(raw) >= rt.settings.max_body_bytes
+    ):
         raise PayloadTooLarge(f"request body over the {rt.settings.max_body_bytes}-byte limit")
     return parse_json_body(raw, max_depth=rt.settings.max_json_depth)
 
