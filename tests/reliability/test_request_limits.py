@@ -366,7 +366,7 @@ NESTED_BUNDLE_GAP = pytest.mark.xfail(
 def test_resources_nested_in_an_inner_bundle_count_too(small_resource_limit: LiveService) -> None:
     """A Bundle inside an entry is flattened by the mapping: its entries must count as well."""
     attacks.append("resources-in-nested-bundle")
-    inner = {"resourceType": "Bundle", "type": "collection", "entry": []}
-    inner["entry"] = [{"resource": r} for r in _observations(60)]
+    entries = [{"resource": r} for r in _observations(60)]
+    inner = {"resourceType": "Bundle", "type": "collection", "entry": entries}
     body = hook_request(F.PATIENT, prefetch([inner]))
     assert_outcome(small_resource_limit.post(SERVICE, body), 413)
