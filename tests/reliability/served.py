@@ -44,7 +44,7 @@ def children_of(pid: int) -> list[int]:
             continue
         # "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'
         fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == pid:
+        if int(fields[1]) == pid and fields[0] != "Z":  # a killed, unreaped worker is gone
             found.append(int(entry.name))
     return sorted(found)
 
