@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -463,6 +464,21 @@ def _create_engine(database_url: str) -> Engine:
     return engine
 
 
+def _enable_wal(cursor: Any) -> None:
+    """Switch to WAL. The switch needs an exclusive lock and SQLite may answer "database is
+    locked" at once (without its busy handler) while another worker is creating the same new
+    database, so retry for up to the busy timeout. Once set, WAL persists in the file."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     """Durable, concurrency-safe SQLite: WAL, full fsync on commit, write lock taken at BEGIN."""
 
@@ -472,7 +488,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         if wal:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
