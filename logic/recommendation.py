@@ -87,6 +87,7 @@ class AfipRisk:
 class Risk:
     nih_modified: NihRisk
     afip: AfipRisk | None = None
+    nih_row: str | None = None  # deciding row of the modified NIH table, when inputs were known
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,31 @@ def nih_modified(
     return NihRisk.INTERMEDIATE
 
 
+def nih_modified_row(
+    site: Site | None, size_cm: float, mitoses_per_5mm2: float, rupture: bool
+) -> str:
+    """Key of the `NIH_MODIFIED_ROWS` row that decides `nih_modified` (the first matching row,
+    highest category first), so a rule page can mark the patient's row rather than every row of
+    the category. Same bands and site rule as `nih_modified`."""
+    _check(size_cm, mitoses_per_5mm2)
+    gastric = site is Site.STOMACH
+    size, mit = size_cm, mitoses_per_5mm2
+    high_rows = (
+        (rupture, "high-rupture"),
+        (size > 10.0, "high-size"),
+        (mit > 10, "high-mitoses"),
+        (size > 5.0 and mit > 5, "high-size-mitoses"),
+        (not gastric and 2.0 < size <= 5.0 and mit > 5, "high-nongastric-2-5"),
+        (not gastric and 5.0 < size <= 10.0, "high-nongastric-5-10"),
+    )
+    for matches, key in high_rows:
+        if matches:
+            return key
+    if mit <= 5:
+        return "very-low" if size <= 2.0 else "low" if size <= 5.0 else "intermediate-gastric-5-10"
+    return "intermediate-small" if size <= 2.0 else "intermediate-gastric-2-5"
+
+
 def afip_group(size_cm: float, mitoses_per_5mm2: float) -> str:
     """AFIP group 1–6b from size and mitoses (≤2, >2–≤5, >5–≤10, >10 cm; ≤5 vs >5) [S7][S8]."""
     _check(size_cm, mitoses_per_5mm2)
@@ -99,12 +124,13 @@ def _pct_text(pct: float | None, *, approx: bool) -> str:
 def risk_cell_key(risk: Risk) -> str:
     """Stable key of the table cells a risk came from, used by rule pages to highlight them.
 
-    Format: ``nih:<category>`` optionally followed by ``|afip:<group>:<column>``, where category
-    is a `NihRisk` value (very-low, low, intermediate, high), group is 1, 2, 3a, 3b, 4, 5, 6a or
-    6b and column is an `AFIP_COLUMNS` key (gastric, jejunum-ileum, duodenum, rectum; the column
-    actually used, i.e. jejunum-ileum after a fallback). Example: ``nih:high|afip:6a:gastric``.
+    Format: ``nih:<row or category>`` optionally followed by ``|afip:<group>:<column>``: the
+    `NIH_MODIFIED_ROWS` key of the deciding row when every input was known (else the `NihRisk`
+    value: very-low, low, intermediate, high), group is 1, 2, 3a, 3b, 4, 5, 6a or 6b and column
+    is an `AFIP_COLUMNS` key (gastric, jejunum-ileum, duodenum, rectum; the column actually
+    used, i.e. jejunum-ileum after a fallback). Example: ``nih:high-size-mitoses|afip:6a:gastric``.
     """
-    key = f"nih:{risk.nih_modified.value}"
+    key = f"nih:{risk.nih_row or risk.nih_modified.value}"
     if risk.afip is not None:
         key += f"|afip:{risk.afip.group}:{risk.afip.column or AFIP_FALLBACK_COLUMN}"
     return key

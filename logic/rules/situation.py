@@ -27,7 +27,7 @@ from logic.case import (
     TkiCourse,
 )
 from logic.recommendation import AfipRisk, MissingData, NihRisk, Risk
-from logic.risk import afip, nih_modified
+from logic.risk import afip, nih_modified, nih_modified_row
 from logic.rules.common import fact_gap, missing
 
 # --- genotype groups [S6][S13a] ------------------------------------------------------------------
@@ -210,10 +210,11 @@ class RiskAssessment:
     nih: NihRisk | None
     afip: AfipRisk | None
     unknown: tuple[MissingData, ...]
+    nih_row: str | None = None
 
     @property
     def risk(self) -> Risk | None:
-        return Risk(self.nih, self.afip) if self.nih is not None else None
+        return Risk(self.nih, self.afip, self.nih_row) if self.nih is not None else None
 
 
 def mitoses(case: GistCase) -> float | None:
@@ -256,4 +257,9 @@ def assess_risk(case: GistCase) -> RiskAssessment:
     }
     nih = categories.pop() if len(categories) == 1 else None
     table = afip(st, sz, mit) if st is not None and sz is not None and mit is not None else None
-    return RiskAssessment(nih, table, tuple(unknown))
+    row = (
+        nih_modified_row(st, sz, mit, rup)
+        if sz is not None and mit is not None and rup is not None and st is not None
+        else None
+    )
+    return RiskAssessment(nih, table, tuple(unknown), row)

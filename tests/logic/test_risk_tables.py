@@ -7,7 +7,7 @@ import pytest
 from logic.case import Site
 from logic.knowledge.risk_tables import AFIP_COLUMNS, AFIP_TABLE, NIH_MODIFIED_ROWS
 from logic.recommendation import AfipRisk, NihRisk, Risk
-from logic.risk import afip, nih_modified, risk_cell_key
+from logic.risk import afip, nih_modified, nih_modified_row, risk_cell_key
 
 VL, LO, IM, HI = NihRisk.VERY_LOW, NihRisk.LOW, NihRisk.INTERMEDIATE, NihRisk.HIGH
 G, J = Site.STOMACH, Site.JEJUNUM
@@ -208,3 +208,39 @@ def test_risk_cell_key_names_category_group_and_column() -> None:
     assert risk_cell_key(fallback) == "nih:high|afip:4:jejunum-ileum"
     legacy = Risk(LO, AfipRisk("2", 1.9, "Very low (1.9%)"))
     assert risk_cell_key(legacy) == "nih:low|afip:2:jejunum-ileum"
+
+
+@pytest.mark.parametrize("site", [Site.STOMACH, Site.JEJUNUM, None])
+@pytest.mark.parametrize("size", [0.5, 2.0, 2.1, 5.0, 5.1, 10.0, 10.1, 15.0])
+@pytest.mark.parametrize("mitoses", [0, 5, 6, 10, 11, 30])
+@pytest.mark.parametrize("rupture", [False, True])
+def test_the_deciding_nih_row_has_the_decided_category(
+    site: Site | None, size: float, mitoses: float, rupture: bool
+) -> None:
+    rows = {row.key: row for row in NIH_MODIFIED_ROWS}
+    row = rows[nih_modified_row(site, size, mitoses, rupture)]
+    assert row.category is nih_modified(site, size, mitoses, rupture)
+    if rupture:
+        assert row.key == "high-rupture"
+
+
+@pytest.mark.parametrize(
+    ("site", "size", "mitoses", "row"),
+    [
+        (Site.STOMACH, 6.0, 6, "high-size-mitoses"),
+        (Site.STOMACH, 12.0, 2, "high-size"),
+        (Site.JEJUNUM, 3.0, 6, "high-nongastric-2-5"),
+        (Site.JEJUNUM, 7.0, 3, "high-nongastric-5-10"),
+        (Site.STOMACH, 6.0, 5, "intermediate-gastric-5-10"),
+        (Site.STOMACH, 4.0, 7, "intermediate-gastric-2-5"),
+        (Site.JEJUNUM, 1.5, 8, "intermediate-small"),
+        (Site.STOMACH, 4.0, 3, "low"),
+    ],
+)
+def test_worked_examples_name_their_row(site: Site, size: float, mitoses: float, row: str) -> None:
+    assert nih_modified_row(site, size, mitoses, False) == row
+
+
+def test_risk_cell_key_prefers_the_deciding_row() -> None:
+    risk = Risk(NihRisk.HIGH, None, "high-size-mitoses")
+    assert risk_cell_key(risk) == "nih:high-size-mitoses"
