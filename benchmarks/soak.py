@@ -203,8 +203,9 @@ class Tally:
     cards: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, kind: str, seconds: float) -> None:
-        minute = int((time.monotonic() - self.started) // 60)
+    def record(self, kind: str, sent_at: float, seconds: float) -> None:
+        """Latency by the minute the request was sent in (so the last one stays in the run)."""
+        minute = int((sent_at - self.started) // 60)
         with self.lock:
             self.latencies[minute].append(seconds * 1000)
             self.counts[kind] += 1
@@ -249,7 +250,7 @@ def one_request(
         with tally.lock:
             tally.errors.append(f"{kind}: {type(exc).__name__}")
         return
-    tally.record(kind, time.monotonic() - started)
+    tally.record(kind, started, time.monotonic() - started)
     if response.status_code != 200:
         with tally.lock:
             tally.errors.append(f"{kind}: HTTP {response.status_code} {response.text[:200]}")
