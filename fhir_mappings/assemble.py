@@ -277,4 +277,5 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         patient_id=pid,
         gist_condition_id=resource_id(primary) if primary is not None else None,
         unreadable=_unreadable(found),
+        as_of=today,
     )

@@ -313,6 +313,7 @@ class GistCase:
     patient_id: str | None = None
     gist_condition_id: str | None = None
     unreadable: tuple[UnreadableInput, ...] = ()
+    as_of: dt.date | None = None  # the day the case was built: facts are aged against it
 
     @property
     def has_gist(self) -> bool:

@@ -7,7 +7,9 @@ says what the patient shows and which card categories the knowledge base leads u
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
 
@@ -39,8 +41,53 @@ def manifest_entry(patient_id: str) -> ManifestEntry:
     raise KeyError(f"no synthetic patient {patient_id!r}")
 
 
-def load_bundle(patient_id: str) -> dict[str, Any]:
-    """The transaction Bundle of one synthetic patient."""
+#: The records are dated around when they were written. The service reports decision facts older
+#: than 6 months as stale, so every date of a bundle is moved by whole days until its newest date
+#: falls this many days before today: the patients stay current, intervals between dates are kept.
+RECENT_DAYS = 14
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T.*)?$")
+
+
+def _dates(node: Any) -> list[dt.date]:
+    if isinstance(node, dict):
+        return [d for key, value in node.items() if key != "meta" for d in _dates(value)]
+    if isinstance(node, list):
+        return [d for value in node for d in _dates(value)]
+    if isinstance(node, str) and (match := _DATE.match(node)):
+        return [dt.date.fromisoformat(match.group(1))]
+    return []
+
+
+def _shifted(node: Any, delta: dt.timedelta) -> Any:
+    if isinstance(node, dict):  # record metadata (meta.lastUpdated) stays as written
+        return {k: v if k == "meta" else _shifted(v, delta) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_shifted(value, delta) for value in node]
+    if isinstance(node, str) and (match := _DATE.match(node)):
+        day = dt.date.fromisoformat(match.group(1)) + delta
+        return day.isoformat() + (match.group(2) or "")
+    return node
+
+
+def shift_dates(bundle: dict[str, Any], today: dt.date | None = None) -> dict[str, Any]:
+    """A copy of `bundle` whose newest clinical date is RECENT_DAYS before `today` (default:
+    now). Partial dates (`2019`, `2019-05`) and `meta` are left as written."""
+    dates = _dates(bundle)
+    if not dates:
+        return bundle
+    target = (today or dt.date.today()) - dt.timedelta(days=RECENT_DAYS)
+    shifted: dict[str, Any] = _shifted(bundle, target - max(dates))
+    return shifted
+
+
+def load_bundle(patient_id: str, *, today: dt.date | None = None) -> dict[str, Any]:
+    """The transaction Bundle of one synthetic patient, dated relative to `today` (see
+    `shift_dates`); `raw_bundle` gives the file as written."""
+    return shift_dates(raw_bundle(patient_id), today)
+
+
+def raw_bundle(patient_id: str) -> dict[str, Any]:
+    """The transaction Bundle of one synthetic patient exactly as stored."""
     path = PATIENTS_DIR / manifest_entry(patient_id)["file"]
     return cast(dict[str, Any], json.loads(path.read_text(encoding="utf-8")))
 

@@ -61,9 +61,12 @@ def emit(
     numbers: Iterable[str] = (),
     notes: Iterable[str] = (),
 ) -> Recommendation:
-    """A complete Recommendation; the indicator defaults to the card contract's for the category."""
+    """A complete Recommendation; the indicator defaults to the card contract's for the category.
+
+    A summary over SUMMARY_MAX is cut at a word with "…" rather than failing the whole call (a
+    card with a shortened summary beats no answer); tests assert no summary ever needs it."""
     if len(summary) > SUMMARY_MAX:
-        raise ValueError(f"{rule_id}: summary longer than {SUMMARY_MAX} characters: {summary!r}")
+        summary = summary[: SUMMARY_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-") + "…"
     return Recommendation(
         category=category,
         indicator=indicator or DEFAULT_INDICATOR[category],

@@ -13,7 +13,7 @@ from logic.recommendation import ELECTIVE_SURGERY, Category, MissingData
 from logic.rules import advanced, localized, resected
 from logic.rules.base import Rule
 from logic.rules.common import SUMMARY_MAX, Plan, emit, missing, per_case, picker
-from logic.rules.situation import Pathway, definite_emergency, pathway
+from logic.rules.situation import Pathway, definite_emergency, pathway, stale_facts
 
 CITES = ("S6",)
 UNREADABLE_FACT = "unreadableRecord"
@@ -91,6 +91,7 @@ def plan(case: GistCase) -> Plan:
     for name in _CHECKED:
         if getattr(case, name).status is FactStatus.CONFLICTING:
             items.append(missing(case, name, "sources disagree: resolve before relying on it"))
+    items += stale_facts(case)
     items += _unreadable(case)
     unique = list({(m.fact, m.reason): m for m in items}.values())
     if not unique:

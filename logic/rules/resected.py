@@ -104,6 +104,16 @@ def _risk_text(ra: RiskAssessment) -> str:
     return text
 
 
+def _risk_short(ra: RiskAssessment) -> str:
+    """The risk in a few words, for a summary (the detail shows the full tables' wording)."""
+    if ra.nih is None:
+        return "risk not determined"
+    text = f"modified NIH {ra.nih.value}"
+    if ra.afip is not None and ra.afip.progression_pct is not None:
+        text += f" (AFIP {ra.afip.group}: {ra.afip.progression_pct:g}%)"
+    return text
+
+
 # --- plan ---------------------------------------------------------------------------------------
 
 
@@ -240,7 +250,7 @@ def _f3(case: GistCase, gt: Genotype, ra: RiskAssessment) -> Recommendation:
         "F3",
         CITES["F3"],
         SURV,
-        f"No adjuvant imatinib ({GENOTYPE_TEXT[gt]}): surveillance — {_risk_text(ra)}",
+        f"No adjuvant imatinib ({GENOTYPE_TEXT[gt]}): surveillance — {_risk_short(ra)}",
         f"{GENOTYPE_TEXT[gt]} GIST is unlikely to benefit from adjuvant imatinib, whatever the "
         "risk category: follow up with imaging instead.",
         risk=ra.risk,
@@ -290,7 +300,7 @@ def _f7(case: GistCase, ra: RiskAssessment) -> Recommendation:
         "F7",
         CITES["F7"],
         SURV,
-        f"No adjuvant therapy: imaging surveillance — {_risk_text(ra)}",
+        f"No adjuvant therapy: imaging surveillance — {_risk_short(ra)}",
         f"{nih.capitalize()}-risk resected GIST: no adjuvant therapy. Abdomen/pelvis imaging "
         "every 3–6 months for most patients; very-low-risk lesions may need less frequent "
         "imaging.",

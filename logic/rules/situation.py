@@ -78,6 +78,49 @@ def response_status(case: GistCase) -> ResponseStatus | None:
     return case.response.value.status if case.response.is_known and case.response.value else None
 
 
+# --- stale facts ---------------------------------------------------------------------------------
+
+#: DESIGN: a decision fact older than this is reported as stale. Imaging follow-up is every 3–6
+#: months for most patients (F7 [S6][S5]) and TKI response is monitored at close intervals
+#: (D8 [S6][S12]), so an assessment older than 6 months no longer describes the disease.
+STALE_AFTER = dt.timedelta(days=183)
+
+
+def stale_facts(case: GistCase) -> list[MissingData]:
+    """Facts a current decision rests on that are older than `STALE_AFTER` on `case.as_of`:
+    the response assessment while a TKI is taken for advanced disease, and the tumour size of a
+    primary that is not yet resected (surveillance or surgery depends on its current size)."""
+    if case.as_of is None:
+        return []
+    items: list[MissingData] = []
+    live = [c for c in case.advanced_courses if is_live(c)]
+    assessed = case.response.value.date if case.response.is_known and case.response.value else None
+    if live and assessed is not None and case.as_of - assessed > STALE_AFTER:
+        items.append(
+            MissingData(
+                "response",
+                f"latest response assessment is from {assessed.isoformat()}, over 6 months ago",
+                "a current assessment decides between continuing, surgery and the next line",
+            )
+        )
+    measured = (
+        case.tumour_size.value.date
+        if case.tumour_size.is_known and case.tumour_size.value
+        else None
+    )
+    unresected = not (case.resected or case.resection.is_known)
+    old = measured is not None and case.as_of - measured > STALE_AFTER
+    if unresected and not case.metastases and old and measured is not None:
+        items.append(
+            MissingData(
+                "tumourSize",
+                f"latest size measurement is from {measured.isoformat()}, over 6 months ago",
+                "growth ends surveillance (B4) and size decides surgery or neoadjuvant TKI",
+            )
+        )
+    return items
+
+
 # --- emergencies (§1.I) -------------------------------------------------------------------------
 
 #: Findings that are emergency triggers when definite (I1–I5) [S1][S6].

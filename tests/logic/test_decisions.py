@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import pytest
-
 from logic.case import (
     Certainty,
     DiseaseState,
@@ -15,6 +13,7 @@ from logic.case import (
     EusFeature,
     Fact,
     Genotype,
+    GistCase,
     Margin,
     MetastaticSite,
     MitoticCount,
@@ -280,6 +279,48 @@ def test_liver_and_lung_metastases_are_not_j1() -> None:
     assert "J1" not in ids(evaluate(case))
 
 
-def test_summary_over_139_characters_is_refused() -> None:
-    with pytest.raises(ValueError, match="139"):
-        emit("F1", ("S6",), Category.ADJUVANT_TKI, "x" * 140, "why")
+def test_summary_over_139_characters_is_cut_at_a_word_not_fatal() -> None:
+    long = "Adjuvant imatinib 400 mg daily for 3 years " + "word " * 30
+    rec = emit("F1", ("S6",), Category.ADJUVANT_TKI, long, "why")
+    assert len(rec.summary) <= 139
+    assert rec.summary.endswith("…")
+    assert rec.summary.startswith("Adjuvant imatinib 400 mg daily for 3 years")
+
+
+# --- stale facts (reported, never silently relied on) -------------------------------------------
+
+
+def _responding_on_imatinib(as_of: dt.date) -> GistCase:
+    case = advanced(
+        course(Drug.IMATINIB, 400, start=dt.date(2025, 2, 1)),
+        response=ResponseStatus.STABLE,
+        response_date=dt.date(2025, 6, 1),
+    )
+    return dataclasses.replace(case, as_of=as_of)
+
+
+def test_an_old_response_assessment_is_reported_as_stale() -> None:
+    recs = evaluate(_responding_on_imatinib(dt.date(2026, 1, 1)))
+    card = only(recs, "P5")
+    (item,) = [m for m in card.missing_data if m.fact == "response"]
+    assert "2025-06-01" in item.reason
+    assert Category.CONTINUE_CURRENT_THERAPY in {r.category for r in recs}
+
+
+def test_a_recent_response_assessment_is_not_stale() -> None:
+    recs = evaluate(_responding_on_imatinib(dt.date(2025, 9, 1)))
+    gaps = [m for r in recs if r.rule_id == "P5" for m in r.missing_data]
+    assert all("over 6 months ago" not in m.reason for m in gaps)
+
+
+def test_an_old_size_of_an_unresected_primary_is_reported_as_stale() -> None:
+    small = make_case(site=Site.STOMACH, size=1.5, eus_present=())  # size measured on DAY0
+    assert "P5" not in ids(evaluate(dataclasses.replace(small, as_of=DAY0)))
+    stale = evaluate(dataclasses.replace(small, as_of=DAY0 + dt.timedelta(days=200)))
+    item = next(m for m in only(stale, "P5").missing_data if m.fact == "tumourSize")
+    assert DAY0.isoformat() in item.reason
+
+
+def test_size_of_a_resected_tumour_does_not_go_stale() -> None:
+    old = dataclasses.replace(resected(), as_of=DAY0 + dt.timedelta(days=2000))
+    assert "P5" not in ids(evaluate(old))

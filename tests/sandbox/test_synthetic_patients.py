@@ -244,3 +244,28 @@ def test_service_returns_exactly_the_expected_categories(
     response = cds_call(prefetch_for(load_bundle(entry["id"])), entry["id"])
     got = sorted({card["extension"]["org.gist-cds"]["category"] for card in response["cards"]})
     assert got == entry["expected_categories"], entry["title"]
+
+
+def test_dates_are_shifted_so_the_patients_stay_current() -> None:
+    import datetime as dt
+
+    from sandbox.patients import RECENT_DAYS, shift_dates
+
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "meta": {"lastUpdated": "2020-01-01T00:00:00Z"},
+        "entry": [
+            {"resource": {"effectiveDateTime": "2024-03-01T10:00:00+01:00", "onset": "2019"}},
+            {"resource": {"effectivePeriod": {"start": "2024-01-01", "end": "2024-02-01"}}},
+        ],
+    }
+    shifted = shift_dates(bundle, today=dt.date(2030, 6, 30))
+    first, second = (e["resource"] for e in shifted["entry"])
+    newest = dt.date(2030, 6, 30) - dt.timedelta(days=RECENT_DAYS)
+    assert first["effectiveDateTime"] == newest.isoformat() + "T10:00:00+01:00"
+    assert first["onset"] == "2019"  # partial dates stay as written
+    period = second["effectivePeriod"]
+    gap = dt.date.fromisoformat(period["end"]) - dt.date.fromisoformat(period["start"])
+    assert gap == dt.timedelta(days=31)  # intervals are kept
+    assert shifted["meta"] == bundle["meta"]
+    assert bundle["entry"][0]["resource"]["effectiveDateTime"].startswith("2024-03-01")  # a copy
