@@ -68,8 +68,15 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(entry, default=str, ensure_ascii=False))
 
 
+#: Libraries whose own DEBUG/INFO lines carry URLs with patient ids (FHIR searches) or request
+#: lines: they log warnings and errors only, whatever the service's level.
+QUIET_LOGGERS = ("urllib3", "requests", "charset_normalizer")
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Route the root logger to stderr as JSON lines (idempotent)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     root = logging.getLogger()
     for handler in root.handlers:
         if getattr(handler, "_gist_cds", False):

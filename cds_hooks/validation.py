@@ -76,12 +76,25 @@ def parse_json_body(raw: bytes, *, max_depth: int) -> Any:
 
 
 def count_prefetch_resources(prefetch: Any) -> int:
-    """Resources in a prefetch object: each value is a resource or a Bundle of entries."""
+    """Resources in a prefetch object: each value is a resource or a Bundle, and Bundles nested
+    in entries count with their own entries (the mapping flattens them all). Iterative."""
     if not isinstance(prefetch, dict):
         return 0
     total = 0
-    for value in prefetch.values():
-        if isinstance(value, dict):
-            entries = value.get("entry") if value.get("resourceType") == "Bundle" else None
-            total += len(entries) if isinstance(entries, list) else 1
+    stack: list[Any] = list(prefetch.values())
+    while stack:
+        value = stack.pop()
+        if not isinstance(value, dict):
+            continue
+        entries = value.get("entry") if value.get("resourceType") == "Bundle" else None
+        if isinstance(entries, list):
+            stack.extend(e["resource"] for e in entries if _is_bundle_entry(e))
+            total += sum(1 for e in entries if not _is_bundle_entry(e))
+        else:
+            total += 1
     return total
+
+
+def _is_bundle_entry(entry: Any) -> bool:
+    resource = entry.get("resource") if isinstance(entry, dict) else None
+    return isinstance(resource, dict) and resource.get("resourceType") == "Bundle"

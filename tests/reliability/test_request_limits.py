@@ -356,13 +356,6 @@ def _attack_count() -> Iterator[None]:
     print(f"\nrequest-limit attacks tried: {len(attacks)} {attacks}")
 
 
-NESTED_BUNDLE_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="validation.count_prefetch_resources counts an inner Bundle as one resource (reported)",
-)
-
-
-@NESTED_BUNDLE_GAP
 def test_resources_nested_in_an_inner_bundle_count_too(small_resource_limit: LiveService) -> None:
     """A Bundle inside an entry is flattened by the mapping: its entries must count as well."""
     attacks.append("resources-in-nested-bundle")
