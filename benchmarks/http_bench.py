@@ -25,6 +25,8 @@ from typing import Any
 
 import requests
 
+from fhir_mappings.prefetch_templates import KEY_OF_RESOURCE_TYPE
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATIENT = ROOT / "sandbox" / "patients"
 
@@ -36,15 +38,6 @@ def trivial():
     request.get_json()
     return jsonify({"cards": [{"summary": "ok", "indicator": "info", "source": {"label": "x"}}]})
 """
-
-_KEYS = {
-    "Patient": "patient",
-    "Condition": "conditions",
-    "Observation": "observations",
-    "MedicationStatement": "medicationStatements",
-    "MedicationRequest": "medicationRequests",
-    "Procedure": "procedures",
-}
 
 
 def free_port() -> int:
@@ -58,13 +51,13 @@ def request_body(bundle: dict[str, Any]) -> dict[str, Any]:
     """A patient-view request whose prefetch holds the bundle's resources as searchsets."""
     prefetch: dict[str, Any] = {
         key: {"resourceType": "Bundle", "type": "searchset", "entry": []}
-        for key in _KEYS.values()
+        for key in KEY_OF_RESOURCE_TYPE.values()
         if key != "patient"
     }
     patient_id = "bench"
     for entry in bundle.get("entry", []):
         resource = entry.get("resource", {})
-        key = _KEYS.get(resource.get("resourceType"))
+        key = KEY_OF_RESOURCE_TYPE.get(resource.get("resourceType"))
         if key == "patient":
             prefetch["patient"] = resource
             patient_id = resource.get("id", patient_id)

@@ -14,19 +14,10 @@ from typing import Any
 from cds_hooks.cards import render_cards
 from cds_hooks.fetch import FetchProblem, ResolvedData, resolve
 from fhir_mappings import build_case
+from fhir_mappings.prefetch_templates import RESOURCE_TYPE_OF_KEY
 from logic.case import GistCase, UnreadableInput
 from logic.engine import evaluate
 from logic.recommendation import Recommendation
-
-#: Which resource type each prefetch key holds, to name unreadable data on the card.
-_KEY_RESOURCE_TYPE = {
-    "patient": "Patient",
-    "conditions": "Condition",
-    "observations": "Observation",
-    "medicationStatements": "MedicationStatement",
-    "medicationRequests": "MedicationRequest",
-    "procedures": "Procedure",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +32,7 @@ class HookResult:
 
 def _problems_as_unreadable(problems: tuple[FetchProblem, ...]) -> tuple[UnreadableInput, ...]:
     return tuple(
-        UnreadableInput(_KEY_RESOURCE_TYPE.get(p.key, p.key), None, p.reason) for p in problems
+        UnreadableInput(RESOURCE_TYPE_OF_KEY.get(p.key, p.key), None, p.reason) for p in problems
     )
 
 

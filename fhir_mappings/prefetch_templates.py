@@ -15,6 +15,13 @@ PREFETCH_TEMPLATES: dict[str, str] = {
     "procedures": "Procedure?patient={{context.patientId}}",
 }
 
+#: key -> the resource type the key holds (the Patient, or a searchset of that type).
+RESOURCE_TYPE_OF_KEY: dict[str, str] = {
+    key: template.split("/", 1)[0].split("?", 1)[0] for key, template in PREFETCH_TEMPLATES.items()
+}
+#: resource type -> its prefetch key (to build a prefetch from a flat list of resources).
+KEY_OF_RESOURCE_TYPE: dict[str, str] = {v: k for k, v in RESOURCE_TYPE_OF_KEY.items()}
+
 #: Keys without which no recommendation can be made: if neither prefetched nor fetchable -> 412.
 REQUIRED_KEYS: frozenset[str] = frozenset({"conditions"})
 
