@@ -79,6 +79,7 @@ def secrets_ledger() -> Iterator[SecretLedger]:
         finally:
             root.removeHandler(capture)
     leaked = ledger.leaks("\n".join(capture.lines))
+    print(f"\nsession log audit: {len(ledger)} secrets searched in {len(capture.lines)} log lines")
     if leaked:
         pytest.fail(
             f"{len(leaked)} secret(s) of {len(ledger)} found in the session's logs, e.g. "
