@@ -78,6 +78,7 @@ def configure_logging(level: str = "INFO") -> None:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     root = logging.getLogger()
+    root.setLevel(level)
     for handler in root.handlers:
         if getattr(handler, "_gist_cds", False):
             return
