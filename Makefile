@@ -45,8 +45,10 @@ pytest: install-test node-deps
 
 test: lint typecheck pytest
 
-bench: install-test
-	$(BIN)/python benchmarks/run_all.py
+bench: install-test node-deps
+	$(BIN)/python -m benchmarks.http_bench
+	$(BIN)/python -m benchmarks.mapping_bench
+	$(BIN)/python -m benchmarks.fetch_bench
 
 soak: install-test
 	$(BIN)/python benchmarks/soak.py
