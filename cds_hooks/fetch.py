@@ -36,6 +36,9 @@ MAX_WORKERS = 8
 #: pages they have before `resolve` stops waiting (at most a tenth of the budget).
 WRAP_UP_S = 0.15
 READ_SIZE = 64 * 1024
+#: Pseudo-key under which Medications read by reference are returned (and problems reported).
+MEDICATIONS_KEY = "Medication"
+MAX_MEDICATION_READS = 50
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -361,7 +364,90 @@ def resolve(
         max_pages,
         max_response_bytes,
     )
+    if refs := _missing_medication_ids(plan.values):
+        fetched |= _read_medications(
+            plan, refs, session, base, access_token, deadline, max_response_bytes
+        )
     return _result(plan, fetched, started)
+
+
+def _resources_of(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, Mapping):
+        return []
+    if value.get("resourceType") == "Bundle":
+        return [e["resource"] for e in _entries(value)]
+    return [value]
+
+
+def _missing_medication_ids(values: Mapping[str, Any]) -> list[str]:
+    """Ids of Medications that medication uses point at (`Medication/{id}`) but that are neither
+    contained nor among the data: EHRs often send the drug only as such a reference, and without
+    it a TKI course cannot be recognised."""
+    resources = [r for value in values.values() for r in _resources_of(value)]
+    present = {str(r.get("id")) for r in resources if r.get("resourceType") == "Medication"}
+    wanted: list[str] = []
+    for resource in resources:
+        if resource.get("resourceType") not in ("MedicationStatement", "MedicationRequest"):
+            continue
+        ref = resource.get("medicationReference")
+        target = ref.get("reference") if isinstance(ref, Mapping) else None
+        if not isinstance(target, str) or not target.startswith("Medication/"):
+            continue
+        med_id = target.split("/", 2)[1]
+        if FHIR_ID.fullmatch(med_id) and med_id not in present and med_id not in wanted:
+            wanted.append(med_id)
+    return wanted[:MAX_MEDICATION_READS]
+
+
+def _read_medications(
+    plan: _Plan,
+    ids: list[str],
+    session: requests.Session | None,
+    base: str,
+    token: str | None,
+    deadline: float,
+    max_bytes: int,
+) -> set[str]:
+    """Read the referenced Medications in parallel within what is left of the time budget."""
+    own = session is None
+    http = requests.Session() if session is None else session
+    if own:
+        http.trust_env = False
+    io_deadline = deadline - min(WRAP_UP_S, max(deadline - time.monotonic(), 0.0) / 10)
+    fetcher = _Fetcher(http, base, token, io_deadline, 1, max_bytes)
+    pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(ids)), thread_name_prefix="fhir-med")
+    futures = {
+        pool.submit(fetcher.read, f"{base}/Medication/{quote(i, safe='')}", "Medication"): i
+        for i in ids
+    }
+    if own:
+        _close_when_done(list(futures), http)
+    pending = set(futures)
+    while pending and (remaining := deadline - time.monotonic()) > 0:
+        _, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
+    pool.shutdown(wait=False, cancel_futures=True)
+    found: list[dict[str, Any]] = []
+    for future, med_id in futures.items():
+        if future in pending:
+            reason = "FHIR server did not answer within the time budget"
+        else:
+            try:
+                found.append(future.result()[0])
+                continue
+            except _Failed as failed:
+                reason = failed.args[0]
+            except Exception as exc:  # a bug here must not turn into a 500
+                log.error("medication read failed", extra={"error": type(exc).__name__})
+                reason = "could not read from the FHIR server"
+        plan.problems.append(FetchProblem(MEDICATIONS_KEY, f"Medication/{med_id}: {reason}"))
+    if not found:
+        return set()
+    plan.values[MEDICATIONS_KEY] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": r} for r in found],
+    }
+    return {MEDICATIONS_KEY}
 
 
 def _fetch_all(

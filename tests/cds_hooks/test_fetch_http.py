@@ -157,3 +157,82 @@ def test_token_never_reaches_the_logs(
             hook_request(PATIENT, None, fhir_server=loaded.base_url, access_token=EHR_TOKEN),
         )
     assert EHR_TOKEN not in caplog.text
+
+
+def _metastatic_on_referenced_imatinib(patient: str) -> dict[str, Any]:
+    prefetch = gist_prefetch(patient)
+    prefetch["conditions"]["entry"].append(
+        {
+            "resource": {
+                "resourceType": "Condition",
+                "id": "met1",
+                "subject": {"reference": f"Patient/{patient}"},
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "94381002"}]},
+            }
+        }
+    )
+    prefetch["medicationRequests"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "MedicationRequest",
+                    "id": "mr1",
+                    "status": "active",
+                    "intent": "order",
+                    "subject": {"reference": f"Patient/{patient}"},
+                    "medicationReference": {"reference": "Medication/med-ima"},
+                    "authoredOn": "2025-01-10",
+                }
+            }
+        ],
+    }
+    return prefetch
+
+
+def test_a_referenced_medication_is_read_from_the_fhir_server(
+    fetch_service: LiveService, loaded: FhirTestServer
+) -> None:
+    """EHRs often send only `medicationReference`: the service reads the Medication itself."""
+    loaded.put(
+        {
+            "resourceType": "Medication",
+            "id": "med-ima",
+            "code": {
+                "coding": [
+                    {
+                        "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                        "code": "282388",
+                        "display": "imatinib",
+                    }
+                ]
+            },
+        }
+    )
+    prefetch = _metastatic_on_referenced_imatinib(PATIENT)
+    response = fetch_service.post(
+        SERVICE,
+        hook_request(PATIENT, prefetch, fhir_server=loaded.base_url, access_token=EHR_TOKEN),
+    )
+    assert response.status_code == 200, response.text
+    reads = [r for r in loaded.requests_seen() if r["method"] == "GET"]
+    assert [r["url"] for r in reads] == ["/fhir/Medication/med-ima"]
+    assert reads[0]["authorization"] == f"Bearer {EHR_TOKEN}"
+    cards = response.json()["cards"]
+    assert "first-line-tki" not in categories(response.json())  # imatinib is known to be running
+    assert "med-ima" not in json.dumps(cards)
+
+
+def test_a_referenced_medication_that_cannot_be_read_is_named(
+    fetch_service: LiveService, loaded: FhirTestServer
+) -> None:
+    prefetch = _metastatic_on_referenced_imatinib(PATIENT)
+    response = fetch_service.post(
+        SERVICE,
+        hook_request(PATIENT, prefetch, fhir_server=loaded.base_url, access_token=EHR_TOKEN),
+    )
+    assert response.status_code == 200
+    body = json.dumps(response.json())
+    assert "Medication/med-ima" in body
+    assert "data-needed" in categories(response.json())
