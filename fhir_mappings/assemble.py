@@ -6,7 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from fhir_mappings import conditions, dates, genomics, patient, procedures, response, therapy_lines
+from fhir_mappings import (
+    conditions,
+    dates,
+    genomics,
+    medications,
+    patient,
+    procedures,
+    response,
+    therapy_lines,
+)
 from fhir_mappings.jsonpath import JsonObj, resource_id, resource_type
 from fhir_mappings.medications import RawCourse
 from fhir_mappings.observations import ResponseReading
@@ -266,7 +275,10 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         genotype=_genotype(found),
         metastases=_metastases(found),
         tki_history=therapy_lines.assign(
-            found.courses, resection_day, first_event, recurrent_undated
+            medications.merge_evidence(found.courses, today),
+            resection_day,
+            first_event,
+            recurrent_undated,
         ),
         response=response.latest_response(found.responses),
         emergencies=_emergencies(found),

@@ -184,11 +184,16 @@ def _extract(entry: Entry, med_index: Mapping[str, JsonObj], found: assemble.Fin
     elif kind == "Procedure":
         found.procedures.append(r)
     elif kind in medications.MEDICATION_USE_TYPES:
-        result = medications.courses(r, med_index)
-        if isinstance(result, str):
-            found.note_unreadable(r, result, "TKI therapy")
-        else:
-            found.courses.extend(result)
+        reading = medications.read(r, med_index)
+        if reading.problem is not None:
+            found.note_unreadable(r, reading.problem, "TKI therapy")
+        found.courses.extend(reading.courses)
+        if reading.dose_problem is not None:
+            found.unreadable.append(
+                UnreadableInput(
+                    resource_type(r), resource_id(r), f"daily dose unknown: {reading.dose_problem}"
+                )
+            )
 
 
 def _extract_condition(entry: Entry, found: assemble.Findings) -> None:

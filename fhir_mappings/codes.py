@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from fhir_mappings import drug_codes
 from logic.case import Drug, EusFeature, Margin, MetastaticSite, Resectability, ResponseStatus, Site
 
 # --- systems [S14] -------------------------------------------------------------------------------
@@ -22,6 +23,20 @@ UCUM: Final = "http://unitsofmeasure.org"
 GIST: Final = "http://gist-cds.org/fhir/CodeSystem/gist"  # project CodeSystem (IP)
 CONDITION_CLINICAL: Final = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VER: Final = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CPT: Final = "http://www.ama-assn.org/go/cpt"
+ICD10PCS: Final = "http://www.cms.gov/Medicare/Coding/ICD10"
+
+#: Other spellings of the same code system EHRs send (input profile, "Real EHR variations"):
+#: the HL7 OIDs of RxNorm and ICD-10-CM, and HGNC's geneId URI. Codings are read through
+#: `jsonpath.codings`, which maps these to the canonical URI, so no extractor sees an alias.
+SYSTEM_ALIASES: Final[dict[str, str]] = {
+    "urn:oid:2.16.840.1.113883.6.88": RXNORM,
+    "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
+    "http://www.genenames.org/geneId": HGNC,
+    "urn:oid:2.16.840.1.113883.6.12": CPT,
+    "urn:oid:2.16.840.1.113883.6.4": ICD10PCS,
+    "http://hl7.org/fhir/sid/icd-10-pcs": ICD10PCS,
+}
 
 # --- mCODE extensions [S14] ----------------------------------------------------------------------
 EXT_HISTOLOGY: Final = (
@@ -140,14 +155,9 @@ HGNC_GENES: Final[dict[str, str]] = {"6342": "KIT", "8803": "PDGFRA", "1097": "B
 GENE_SYMBOLS: Final = frozenset(HGNC_GENES.values())
 
 # --- drugs ---------------------------------------------------------------------------------------
-#: RxNorm ingredient RxCUIs; only the CONFIRMED ones [S35][S36] (others are matched by name).
-RXNORM_DRUGS: Final[dict[str, Drug]] = {
-    "282388": Drug.IMATINIB,  # [S35]
-    "357977": Drug.SUNITINIB,  # [S36]
-    "662281": Drug.NILOTINIB,  # [S36]
-    "714438": Drug.PAZOPANIB,  # [S36]
-    "1424911": Drug.DABRAFENIB,  # [S36]
-}
+#: RxNorm ingredient and product RxCUIs, with their sources, live in `drug_codes`.
+RXNORM_DRUGS: Final[dict[str, Drug]] = drug_codes.ingredient_codes()
+RXNORM_PRODUCTS: Final[dict[str, Drug]] = drug_codes.product_codes()
 #: Lower-case ingredient and brand names (input profile; regimens per [S6][S23][S25]).
 DRUG_NAMES: Final[dict[str, Drug]] = {
     **{d.value: d for d in Drug},

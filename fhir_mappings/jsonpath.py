@@ -43,11 +43,27 @@ def text(value: Any) -> str | None:
 
 
 def codings(concept: Any) -> Iterator[tuple[str | None, str | None, str | None]]:
-    """(system, code, display) of each coding of a CodeableConcept (or of a bare Coding)."""
+    """(system, code, display) of each coding of a CodeableConcept (or of a bare Coding).
+
+    Systems are canonical (an alias such as the RxNorm OID reads as the RxNorm URI) and ICD-10-CM
+    codes carry their dot (`C49A2` reads as `C49.A2`) (input profile, "Real EHR variations")."""
     c = obj(concept)
     items = objs(c.get("coding")) if "coding" in c else ([c] if "code" in c else [])
     for coding in items:
-        yield text(coding.get("system")), text(coding.get("code")), text(coding.get("display"))
+        system = text(coding.get("system"))
+        system = codes.SYSTEM_ALIASES.get(system, system) if system else None
+        code = text(coding.get("code"))
+        if system == codes.ICD10CM and code is not None:
+            code = icd10_dotted(code)
+        yield system, code, text(coding.get("display"))
+
+
+def icd10_dotted(code: str) -> str:
+    """An ICD-10-CM code in its dotted form: `C49A2` -> `C49.A2`, `c49.a2` -> `C49.A2`."""
+    bare = code.strip().upper()
+    if "." not in bare and len(bare) > 3:
+        return f"{bare[:3]}.{bare[3:]}"
+    return bare
 
 
 def has_code(concept: Any, system: str, wanted: frozenset[str] | set[str] | str) -> bool:

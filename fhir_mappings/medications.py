@@ -1,17 +1,24 @@
-"""TKI courses from MedicationStatement (also MedicationRequest): drug, daily dose, dates,
-status and stop reason. Setting and line number are assigned later (`therapy_lines`)."""
+"""TKI courses from MedicationStatement and MedicationRequest (orders only), and course evidence
+from MedicationDispense / MedicationAdministration: drug, daily dose, dates, status and stop
+reason. Setting and line number are assigned later (`therapy_lines`).
+
+Drugs are recognised by RxNorm ingredient or product code (`drug_codes`) or by name; a record
+whose drug cannot be identified at all is reported, because it may be a TKI (input profile,
+"Real EHR variations")."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fhir_mappings import codes, dates
+from fhir_mappings import codes, dates, drug_codes
 from fhir_mappings.jsonpath import (
     JsonObj,
     codings,
+    integer,
     number,
     obj,
     objs,
@@ -23,7 +30,11 @@ from fhir_mappings.jsonpath import (
 )
 from logic.case import Drug, Provenance, StopReason, TherapyStatus
 
-MEDICATION_USE_TYPES = frozenset({"MedicationStatement", "MedicationRequest"})
+#: Records of taking a drug. Dispenses and administrations are evidence of a course too.
+EVIDENCE_TYPES = frozenset({"MedicationDispense", "MedicationAdministration"})
+MEDICATION_USE_TYPES = frozenset({"MedicationStatement", "MedicationRequest"}) | EVIDENCE_TYPES
+#: MedicationRequest intents that are a real order; plan / proposal / option are not a course.
+ORDER_INTENTS = frozenset({"order", "original-order", "instance-order"})
 
 _STATUS = {
     "active": TherapyStatus.ACTIVE,
@@ -44,19 +55,42 @@ class RawCourse:
     status: TherapyStatus
     stop_reason: StopReason | None
     source: Provenance
+    evidence: bool = False  # from a dispense / administration, not a statement or order
+
+
+_RXNORM_ALL = {**codes.RXNORM_DRUGS, **codes.RXNORM_PRODUCTS}
 
 
 def drugs_in(concept: object) -> set[Drug]:
-    """TKIs named by a CodeableConcept: RxNorm ingredient code, or ingredient/brand name in a
-    display or the text, case-insensitive (input profile; RxCUIs [S35][S36])."""
+    """TKIs named by a CodeableConcept: RxNorm ingredient or product code, or ingredient/brand
+    name in a display or the text, case-insensitive (input profile; codes in `drug_codes`)."""
     found = {
-        codes.RXNORM_DRUGS[c]
-        for s, c, _ in codings(concept)
-        if s == codes.RXNORM and c in codes.RXNORM_DRUGS
+        _RXNORM_ALL[c] for s, c, _ in codings(concept) if s == codes.RXNORM and c in _RXNORM_ALL
     }
     label = words(concept)
     found.update(drug for name, drug in codes.DRUG_NAMES.items() if name in label)
     return found
+
+
+_STRENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b", re.IGNORECASE)
+
+
+def strength_mg(concept: object) -> Decimal | None:
+    """Strength per unit (tablet/capsule) of a single-strength product: its RxNorm product code,
+    else one `NNN MG` in the display or text (RxNorm SCD names say it that way)."""
+    for system, code, _ in codings(concept):
+        if system == codes.RXNORM and code in drug_codes.PRODUCTS:
+            return drug_codes.PRODUCTS[code].strength_mg
+    found = {Decimal(m) for m in _STRENGTH.findall(words(concept))}
+    return found.pop() if len(found) == 1 else None
+
+
+def _identifiable(concept: object) -> bool:
+    """True when a drug concept says what it is: a text, a display, or a code we know."""
+    c = obj(concept)
+    if text(c.get("text")) or any(d for _, _, d in codings(c)):
+        return True
+    return bool(drugs_in(concept))
 
 
 def _medication(resource: JsonObj, medications: Mapping[str, JsonObj]) -> JsonObj | None:
@@ -92,11 +126,23 @@ def drugs_of(resource: JsonObj, medications: Mapping[str, JsonObj]) -> set[Drug]
 
 
 def unresolved_medication(resource: JsonObj, medications: Mapping[str, JsonObj]) -> str | None:
-    """Why a medication use names no drug we can read: its `medicationReference` points at a
-    Medication that was not sent and carries no display. It might be a TKI, so it is reported
-    rather than dropped (a silent drop could hide a line of therapy)."""
-    if resource.get("medicationCodeableConcept") is not None:
-        return None
+    """Why a medication use names no drug we can read: only an unknown code and no name, or a
+    `medicationReference` to a Medication that was not sent and carries no display. It might be
+    a TKI, so it is reported rather than dropped (a silent drop could hide a line of therapy)."""
+    concept = resource.get("medicationCodeableConcept")
+    if concept is not None:
+        if _identifiable(concept):
+            return None
+        listed = ", ".join(c for _, c, _ in codings(concept) if c) or "none"
+        return f"the drug could not be identified (code {listed}, no name), so it may be a TKI"
+    med = _medication(resource, medications)
+    if (
+        med is not None
+        and not _identifiable(med.get("code"))
+        and not text(obj(resource.get("medicationReference")).get("display"))
+    ):
+        listed = ", ".join(c for _, c, _ in codings(med.get("code")) if c) or "none"
+        return f"the drug could not be identified (code {listed}, no name), so it may be a TKI"
     ref_obj = obj(resource.get("medicationReference"))
     ref = reference(resource.get("medicationReference"))
     if (
@@ -118,32 +164,61 @@ _TIMING_CODES = {"QD": 1, "BID": 2, "TID": 3, "QID": 4}
 _MG = {"mg": Decimal(1), "g": Decimal(1000)}
 
 
-def daily_dose_mg(resource: JsonObj) -> float | None:
-    """doseQuantity (mg) × frequency per period day: 400 mg twice daily = 800 mg/day."""
+#: UCUM annotation units that count tablets / capsules: the dose is count × product strength.
+COUNT_UNITS = frozenset({"{tbl}", "{tablet}", "{pill}", "{capsule}", "{cap}", "tbl", "tablet"})
+
+
+@dataclass(frozen=True, slots=True)
+class DailyDose:
+    mg: float | None
+    problem: str | None = None  # why a dose that was given could not be read
+
+
+def daily_dose(resource: JsonObj, strength: Decimal | None) -> DailyDose:
+    """doseQuantity (mg, or a count of tablets × `strength`) × frequency per day from
+    `timing.repeat` or `timing.code` (QD/BID/TID/QID): 400 mg twice daily = 800 mg/day."""
     dosages = _dosages(resource)
     if not dosages:
-        return None
+        return DailyDose(None)
     dosage = dosages[0]
     rate = next(iter(objs(dosage.get("doseAndRate"))), {})
-    quantity = obj(rate.get("doseQuantity"))
+    quantity = obj(rate.get("doseQuantity")) or obj(dosage.get("dose"))
+    instruction = text(dosage.get("text")) or text(dosage.get("patientInstruction"))
+    if not quantity:
+        if instruction:
+            return DailyDose(None, f"the dose is given only as text ({instruction!r})")
+        return DailyDose(None)
     dose = number(quantity.get("value"))
-    unit = text(quantity.get("code")) or text(quantity.get("unit"))
-    if dose is None or unit is None or unit.lower() not in _MG:
-        return None
+    unit = (text(quantity.get("code")) or text(quantity.get("unit")) or "").lower()
+    if dose is None:
+        return DailyDose(None, "the dose quantity has no value")
+    if unit in _MG:
+        per_unit = _MG[unit]
+    elif unit in COUNT_UNITS:
+        if strength is None:
+            return DailyDose(None, f"the dose is {dose} {unit} but the product strength is unknown")
+        per_unit = strength
+    else:
+        return DailyDose(None, f"the dose unit {unit or 'none'!r} is not mg or a tablet count")
     timing = obj(dosage.get("timing"))
     per_day = _per_day(obj(timing.get("repeat")))
     if per_day is None:
         per_day = next(
             (
-                Decimal(_TIMING_CODES[c])
+                Decimal(_TIMING_CODES[c.upper()])
                 for _, c, _ in codings(timing.get("code"))
-                if c in _TIMING_CODES
+                if c and c.upper() in _TIMING_CODES
             ),
             None,
         )
     if per_day is None:
-        return None
-    return float(dose * _MG[unit.lower()] * per_day)
+        return DailyDose(None)
+    return DailyDose(float(dose * per_unit * per_day))
+
+
+def daily_dose_mg(resource: JsonObj) -> float | None:
+    """The daily dose in mg when it is given in mg (see `daily_dose` for counts)."""
+    return daily_dose(resource, None).mg
 
 
 def _per_day(repeat: JsonObj) -> Decimal | None:
@@ -184,22 +259,122 @@ def stop_reason(resource: JsonObj) -> StopReason | None:
     return StopReason.OTHER
 
 
-def courses(resource: JsonObj, medications: Mapping[str, JsonObj]) -> list[RawCourse] | str:
-    """One course per TKI named (a combination gives two); [] if no TKI or never taken."""
+@dataclass(frozen=True, slots=True)
+class MedicationReading:
+    """What one medication record gave: its courses and any named problem with it."""
+
+    courses: tuple[RawCourse, ...] = ()
+    problem: str | None = None  # the record cannot be used at all
+    dose_problem: str | None = None  # the courses are used, the daily dose is unknown
+
+
+def _concept(resource: JsonObj, medications: Mapping[str, JsonObj]) -> object:
+    med = _medication(resource, medications)
+    return resource.get("medicationCodeableConcept") or (med.get("code") if med else None)
+
+
+def _evidence_course(
+    resource: JsonObj, found: set[Drug], raw_status: str | None
+) -> MedicationReading | None:
+    """A dispense or administration: the drug was handed over / given on that day."""
+    if resource.get("resourceType") == "MedicationDispense":
+        if raw_status not in ("completed", None):
+            return MedicationReading()
+        start = dates.parse(resource.get("whenHandedOver")) or dates.parse(
+            resource.get("whenPrepared")
+        )
+        supply = obj(resource.get("daysSupply"))
+        days = integer(supply.get("value"))
+        end = start + dt.timedelta(days=days) if start and days and days > 0 else start
+    else:
+        if raw_status not in ("completed", "in-progress", None):
+            return MedicationReading()
+        period = obj(resource.get("effectivePeriod"))
+        start = dates.parse(resource.get("effectiveDateTime")) or dates.parse(period.get("start"))
+        end = dates.parse(period.get("end")) or start
+    if start is None:
+        return None
+    source = Provenance(resource_type(resource), resource_id(resource), start)
+    return MedicationReading(
+        tuple(
+            RawCourse(drug, None, start, end, TherapyStatus.COMPLETED, None, source, True)
+            for drug in sorted(found)
+        )
+    )
+
+
+def read(resource: JsonObj, medications: Mapping[str, JsonObj]) -> MedicationReading:
+    """The TKI courses of one medication record; nothing when no TKI or never taken."""
     found = drugs_of(resource, medications)
     raw_status = text(resource.get("status"))
     if raw_status in NOT_TAKEN:
-        return []
+        return MedicationReading()
+    if resource.get("resourceType") == "MedicationRequest":
+        intent = text(resource.get("intent"))
+        if intent not in ORDER_INTENTS:
+            return MedicationReading()  # a plan or proposal is not a started course
     if not found:
-        return unresolved_medication(resource, medications) or []
+        return MedicationReading(problem=unresolved_medication(resource, medications))
+    if resource.get("resourceType") in EVIDENCE_TYPES:
+        evidence = _evidence_course(resource, found, raw_status)
+        return evidence or MedicationReading(problem="no date of dispensing or administration")
     start, end = _dates(resource)
     status = _STATUS.get(raw_status or "")
     if status is None:
         if raw_status == "unknown" and end is not None:
             status = TherapyStatus.COMPLETED
         else:
-            return f"therapy status {raw_status!r} without an end date"
+            return MedicationReading(problem=f"therapy status {raw_status!r} without an end date")
     source = Provenance(resource_type(resource), resource_id(resource), start)
-    dose = daily_dose_mg(resource) if len(found) == 1 else None
+    dose = (
+        daily_dose(resource, strength_mg(_concept(resource, medications)))
+        if len(found) == 1
+        else DailyDose(None)
+    )
     reason = stop_reason(resource)
-    return [RawCourse(drug, dose, start, end, status, reason, source) for drug in sorted(found)]
+    return MedicationReading(
+        tuple(
+            RawCourse(drug, dose.mg, start, end, status, reason, source) for drug in sorted(found)
+        ),
+        dose_problem=dose.problem,
+    )
+
+
+def courses(resource: JsonObj, medications: Mapping[str, JsonObj]) -> list[RawCourse] | str:
+    """One course per TKI named (a combination gives two); [] if no TKI or never taken; the
+    reason as a string when the record cannot be used."""
+    reading = read(resource, medications)
+    return reading.problem if reading.problem else list(reading.courses)
+
+
+#: An evidence-only course is still running when the drug was last supplied this recently.
+EVIDENCE_CURRENT_DAYS = 60
+
+
+def merge_evidence(courses: list[RawCourse], today: dt.date) -> list[RawCourse]:
+    """Dispenses / administrations of a drug with no statement or order become one course per
+    drug (first to last supply), active when last supplied within EVIDENCE_CURRENT_DAYS; with a
+    statement or order for the drug they only confirm it and are dropped."""
+    stated = {c.drug for c in courses if not c.evidence}
+    kept = [c for c in courses if not c.evidence]
+    by_drug: dict[Drug, list[RawCourse]] = {}
+    for c in courses:
+        if c.evidence and c.drug not in stated:
+            by_drug.setdefault(c.drug, []).append(c)
+    for drug, items in sorted(by_drug.items()):
+        first = min(items, key=lambda c: (c.start or dt.date.max, c.source.resource_id or ""))
+        last_day = max((c.end or c.start or dt.date.min) for c in items)
+        running = (today - last_day).days <= EVIDENCE_CURRENT_DAYS
+        kept.append(
+            RawCourse(
+                drug,
+                None,
+                first.start,
+                None if running else last_day,
+                TherapyStatus.ACTIVE if running else TherapyStatus.COMPLETED,
+                None,
+                first.source,
+                True,
+            )
+        )
+    return kept
