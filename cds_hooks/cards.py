@@ -117,12 +117,32 @@ def suppress_elective_surgery(
     return kept
 
 
+#: Cards that start a TKI because none was found (input profile, "Real EHR variations").
+_TKI_NAIVE_CATEGORIES = frozenset(
+    {Category.FIRST_LINE_TKI, Category.ADJUVANT_TKI, Category.NEOADJUVANT_TKI}
+)
+HISTORY_CAVEAT = (
+    "No TKI therapy was found in the record. The TKI history was read from medication "
+    "statements and orders only (dispensing and administration records were not requested): "
+    "check the pharmacy record before starting a TKI."
+)
+
+
+def detail_of(rec: Recommendation, case: GistCase) -> str:
+    """The card's markdown detail; a TKI-starting card with no TKI history found says where the
+    history came from, so a pharmacy-only history is not silently read as "never on a TKI"."""
+    detail = card_detail(with_rule_evidence(rec), CITATIONS)
+    if case.has_gist and not case.tki_history and rec.category in _TKI_NAIVE_CATEGORIES:
+        detail += "\n\n" + HISTORY_CAVEAT
+    return detail
+
+
 def render_card(rec: Recommendation, *, case: GistCase, public_base_url: str) -> dict[str, Any]:
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": capped_summary(rec.summary, rule_id=rec.rule_id),
         "indicator": Indicator(rec.indicator).value,
-        "detail": card_detail(with_rule_evidence(rec), CITATIONS),
+        "detail": detail_of(rec, case),
         "source": source(rec),
     }
     suggestions = suggestions_for(rec, case)

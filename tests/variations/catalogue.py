@@ -1,0 +1,379 @@
+"""EHR-style variations of the sandbox patients, one change at a time, each with the outcome the
+input profile ("Real EHR variations") binds: the same cards, a named problem on the data-needed
+card, or a stated change. `VARIATIONS` is the list the suite runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.variations.harness import Json, add, first, remove, resources
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+RXNORM_OID = "urn:oid:2.16.840.1.113883.6.88"
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
+ICD10_OID = "urn:oid:2.16.840.1.113883.6.90"
+GIST = "http://gist-cds.org/fhir/CodeSystem/gist"
+UCUM = "http://unitsofmeasure.org"
+CPT = "http://www.ama-assn.org/go/cpt"
+PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
+
+
+@dataclass(frozen=True)
+class Expect:
+    """SAME: identical (category, ruleId) set. NAMED: the data-needed card names `phrase` and
+    every other card is as before (unless `cards` is given). CHANGED: exactly `cards`."""
+
+    kind: str
+    phrase: str | None = None
+    cards: frozenset[tuple[str, str]] | None = None
+    why: str = ""
+
+
+def same() -> Expect:
+    return Expect("same")
+
+
+def named(phrase: str, cards: set[tuple[str, str]] | None = None, why: str = "") -> Expect:
+    return Expect("named", phrase.lower(), frozenset(cards) if cards is not None else None, why)
+
+
+def changed(cards: set[tuple[str, str]], why: str, phrase: str | None = None) -> Expect:
+    return Expect("changed", phrase.lower() if phrase else None, frozenset(cards), why)
+
+
+@dataclass(frozen=True)
+class Variation:
+    id: str
+    group: str
+    patient: str
+    mutate: Callable[[Json], None]
+    expect: Expect = field(default_factory=same)
+
+
+VARIATIONS: list[Variation] = []
+
+
+def variation(group: str, patient: str, expect: Expect | None = None) -> Callable[..., Any]:
+    def register(fn: Callable[[Json], None]) -> Callable[[Json], None]:
+        VARIATIONS.append(Variation(fn.__name__, group, patient, fn, expect or same()))
+        return fn
+
+    return register
+
+
+def sb(short: str) -> str:
+    return next(p for p in PATIENTS if p.startswith(short))
+
+
+PATIENTS = (
+    "sb01-small-gastric-surveillance",
+    "sb05-gastric-resectable-kit11",
+    "sb06-rectal-marginal-neoadjuvant",
+    "sb07-resected-very-low-risk",
+    "sb09-resected-intermediate-risk",
+    "sb10-resected-high-risk-kit11",
+    "sb11-resected-rupture",
+    "sb12-resected-high-risk-d842v",
+    "sb14-resected-sdh-deficient",
+    "sb17-resected-genotype-unknown",
+    "sb18-metastatic-naive-kit11",
+    "sb20-metastatic-naive-d842v",
+    "sb24-progression-line1-imatinib",
+    "sb25-progression-line2-sunitinib",
+    "sb26-progression-line3-regorafenib",
+    "sb27-progression-line4-ripretinib",
+    "sb28-imatinib-intolerance",
+    "sb33-recurrence-after-resection",
+    "sb34-emergency-perforation",
+    "sb35-emergency-complete-obstruction",
+    "sb38-possible-emergency-gi-bleeding",
+)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _id(bundle: Json, suffix: str) -> Json:
+    return next(r for r in resources(bundle) if r["id"].endswith("-" + suffix))
+
+
+def _pid(bundle: Json) -> str:
+    return str(first(bundle, "Patient")["id"])
+
+
+def _subject(bundle: Json) -> Json:
+    return {"reference": f"Patient/{_pid(bundle)}"}
+
+
+def _gist_ref(bundle: Json) -> str:
+    return f"Condition/{_id(bundle, 'gist1')['id']}"
+
+
+def _concept(system: str, code: str, display: str | None = None) -> Json:
+    coding: Json = {"system": system, "code": code}
+    if display:
+        coding["display"] = display
+    return {"coding": [coding]}
+
+
+def _drug_statement(bundle: Json, rid: str, concept: Json, **extra: Any) -> Json:
+    resource: Json = {
+        "resourceType": "MedicationStatement",
+        "id": rid,
+        "status": "active",
+        "medicationCodeableConcept": concept,
+        "subject": _subject(bundle),
+        "effectivePeriod": {"start": "2024-01-01"},
+        **extra,
+    }
+    add(bundle, resource)
+    return resource
+
+
+def _request(bundle: Json, rid: str, concept: Json, intent: str, start: str) -> Json:
+    resource: Json = {
+        "resourceType": "MedicationRequest",
+        "id": rid,
+        "status": "active",
+        "intent": intent,
+        "medicationCodeableConcept": concept,
+        "subject": _subject(bundle),
+        "authoredOn": start,
+    }
+    add(bundle, resource)
+    return resource
+
+
+def _set_med_code(statement: Json, concept: Json) -> None:
+    statement.pop("medicationReference", None)
+    statement.pop("contained", None)
+    statement["medicationCodeableConcept"] = concept
+
+
+def _dose(statement: Json, value: float, unit: str, code: str | None = None) -> None:
+    dosage = (statement.get("dosage") or statement.get("dosageInstruction"))[0]
+    dosage["doseAndRate"][0]["doseQuantity"] = {
+        "value": value,
+        "unit": unit,
+        "system": UCUM,
+        "code": code or unit,
+    }
+
+
+def _dosage(statement: Json) -> Json:
+    return (statement.get("dosage") or statement.get("dosageInstruction"))[0]  # type: ignore[no-any-return]
+
+
+# =================================================================================================
+# (a) medication shapes
+# =================================================================================================
+MED = "medication shapes"
+IMATINIB_SCD = _concept(RXNORM, "403879", "imatinib 400 MG Oral Tablet")
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_scd_code_only_no_display(b: Json) -> None:
+    _set_med_code(_id(b, "med1"), _concept(RXNORM, "403879"))
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_scd_with_rxnorm_oid_system(b: Json) -> None:
+    _set_med_code(_id(b, "med1"), _concept(RXNORM_OID, "403879"))
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_ingredient_code_with_oid(b: Json) -> None:
+    _set_med_code(_id(b, "med1"), _concept(RXNORM_OID, "282388"))
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_scd_in_contained_medication(b: Json) -> None:
+    _id(b, "med1")["contained"][0]["code"] = _concept(RXNORM, "403879")
+    _id(b, "med1")["medicationReference"].pop("display")
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_brand_text_only(b: Json) -> None:
+    _set_med_code(_id(b, "med1"), {"text": "Glivec"})
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_dose_as_one_tablet_of_the_scd(b: Json) -> None:
+    med = _id(b, "med1")
+    _set_med_code(med, _concept(RXNORM, "403879"))
+    _dose(med, 1, "{tbl}")
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_dose_as_one_pill_named_strength(b: Json) -> None:
+    med = _id(b, "med1")
+    _set_med_code(med, {"text": "imatinib 400 MG Oral Tablet"})
+    _dose(med, 1, "{pill}")
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_200mg_bid_by_timing_code(b: Json) -> None:
+    med = _id(b, "med1")
+    _dose(med, 200, "mg")
+    _dosage(med)["timing"] = {"code": _concept("http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "BID")}
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_400mg_qd_by_timing_code(b: Json) -> None:
+    _dosage(_id(b, "med1"))["timing"] = {"code": {"coding": [{"code": "QD"}]}}
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_400mg_as_0_4_g(b: Json) -> None:
+    _dose(_id(b, "med1"), 0.4, "g")
+
+
+@variation(
+    MED,
+    "sb24-progression-line1-imatinib",
+    named("daily dose unknown", why="dose only as text: named, progression card unchanged"),
+)
+def imatinib_dose_only_in_text(b: Json) -> None:
+    _dosage(_id(b, "med1")).pop("doseAndRate")
+
+
+@variation(
+    MED,
+    "sb24-progression-line1-imatinib",
+    named("product strength is unknown"),
+)
+def imatinib_tablet_count_without_strength(b: Json) -> None:
+    med = _id(b, "med1")
+    _set_med_code(med, {"text": "imatinib"})
+    _dose(med, 1, "{tbl}")
+
+
+@variation(
+    MED,
+    "sb24-progression-line1-imatinib",
+    named(
+        "could not be identified",
+        cards={("first-line-tki", "G1"), ("data-needed", "P5")},
+        why="an unknown code with no name might be a TKI: the record is named on the card",
+    ),
+)
+def imatinib_unknown_product_code_no_name(b: Json) -> None:
+    _set_med_code(_id(b, "med1"), _concept(RXNORM, "999999"))
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def sunitinib_plan_added_after_progression(b: Json) -> None:
+    _request(b, "x-sunitinib-plan", {"text": "sunitinib 50 mg"}, "plan", "2026-11-01")
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def sunitinib_proposal_added_after_progression(b: Json) -> None:
+    _request(b, "x-sunitinib-proposal", _concept(RXNORM, "616289"), "proposal", "2026-11-01")
+
+
+@variation(MED, "sb18-metastatic-naive-kit11")
+def imatinib_plan_for_naive_patient(b: Json) -> None:
+    _request(b, "x-imatinib-plan", IMATINIB_SCD, "plan", "2026-11-01")
+
+
+@variation(MED, "sb18-metastatic-naive-kit11")
+def imatinib_not_taken_statement(b: Json) -> None:
+    _drug_statement(b, "x-imatinib-not-taken", IMATINIB_SCD, status="not-taken")
+
+
+@variation(MED, "sb18-metastatic-naive-kit11")
+def unrelated_drug_by_name(b: Json) -> None:
+    _drug_statement(b, "x-metformin", _concept(RXNORM, "860975", "metformin 500 MG Oral Tablet"))
+
+
+@variation(MED, "sb18-metastatic-naive-kit11", named("could not be identified", cards={("first-line-tki", "G1"), ("data-needed", "P5")}))
+def unidentifiable_drug_code_only(b: Json) -> None:
+    _drug_statement(b, "x-unknown-drug", _concept(RXNORM, "860975"))
+
+
+@variation(MED, "sb18-metastatic-naive-kit11", named("could not be identified", cards={("first-line-tki", "G1"), ("data-needed", "P5")}))
+def unidentifiable_drug_local_code_only(b: Json) -> None:
+    _drug_statement(b, "x-local-drug", _concept("urn:oid:1.2.840.114350.1.13.0.1.7.2.798268", "MED99"))
+
+
+@variation(
+    MED,
+    "sb24-progression-line1-imatinib",
+    changed(
+        {("first-line-tki", "G1")},
+        "dispenses are not in the prefetch: the first-line card says the history came from "
+        "statements and orders only (the mapping reads dispenses when sent: unit tests)",
+        phrase="statements and orders only",
+    ),
+)
+def imatinib_history_as_monthly_dispenses_only(b: Json) -> None:
+    remove(b, lambda r: r["id"].endswith("-med1"))
+    for n, day in enumerate(("2026-09-01", "2026-10-01", "2026-11-01")):
+        add(
+            b,
+            {
+                "resourceType": "MedicationDispense",
+                "id": f"x-dispense-{n}",
+                "status": "completed",
+                "medicationCodeableConcept": IMATINIB_SCD,
+                "subject": _subject(b),
+                "whenHandedOver": day,
+                "daysSupply": {"value": 30, "unit": "d", "system": UCUM, "code": "d"},
+                "dosageInstruction": [
+                    {
+                        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                        "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet", "system": UCUM, "code": "{tbl}"}}],
+                    }
+                ],
+            },
+        )
+
+
+@variation(MED, "sb24-progression-line1-imatinib")
+def imatinib_dispense_duplicates_the_statement(b: Json) -> None:
+    add(
+        b,
+        {
+            "resourceType": "MedicationDispense",
+            "id": "x-dispense",
+            "status": "completed",
+            "medicationCodeableConcept": IMATINIB_SCD,
+            "subject": _subject(b),
+            "whenHandedOver": "2026-11-01",
+        },
+    )
+
+
+@variation(MED, "sb25-progression-line2-sunitinib")
+def earlier_imatinib_by_scd(b: Json) -> None:
+    _set_med_code(_id(b, "med1"), IMATINIB_SCD)
+
+
+@variation(MED, "sb25-progression-line2-sunitinib")
+def current_sunitinib_by_brand_display(b: Json) -> None:
+    _id(b, "med4")["medicationCodeableConcept"] = _concept(RXNORM_OID, "616289", "Sutent")
+    _dose(_id(b, "med4"), 37.5, "mg")
+
+
+@variation(MED, "sb25-progression-line2-sunitinib")
+def current_sunitinib_original_order(b: Json) -> None:
+    _id(b, "med4")["intent"] = "original-order"
+
+
+@variation(MED, "sb26-progression-line3-regorafenib")
+def regorafenib_by_ingredient_code_only(b: Json) -> None:
+    _set_med_code(_id(b, "med3"), _concept(RXNORM, "1312397"))
+
+
+@variation(MED, "sb26-progression-line3-regorafenib")
+def sunitinib_line_by_product_code(b: Json) -> None:
+    _set_med_code(_id(b, "med2"), _concept(RXNORM, "616289"))
+
+
+@variation(MED, "sb27-progression-line4-ripretinib")
+def ripretinib_by_brand_display_in_coding(b: Json) -> None:
+    _id(b, "med4")["medicationCodeableConcept"] = {"coding": [{"system": "urn:oid:1.2.3.4", "code": "X1", "display": "Qinlock"}]}
