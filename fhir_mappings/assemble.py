@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from fhir_mappings import (
+    codes,
     conditions,
     dates,
     genomics,
@@ -41,6 +43,8 @@ from logic.case import (
     UnreadableInput,
 )
 
+T = TypeVar("T")
+
 
 @dataclass
 class Findings:
@@ -57,6 +61,12 @@ class Findings:
     procedures: list[JsonObj] = field(default_factory=list)
     courses: list[RawCourse] = field(default_factory=list)
     sizes: list[Candidate[TumourSize]] = field(default_factory=list)
+    #: focus Condition references and bodySite codes of each size, by its source
+    size_targets: dict[Provenance, tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict
+    )
+    #: size / mitotic-count values that could not be read (source, why), by fact kind
+    unread_values: dict[str, list[tuple[Provenance, str]]] = field(default_factory=dict)
     mitoses: list[Candidate[MitoticCount]] = field(default_factory=list)
     rupture: list[Candidate[bool]] = field(default_factory=list)
     margin: list[Candidate[Margin]] = field(default_factory=list)
@@ -167,8 +177,60 @@ def _resection(found: Findings) -> tuple[Fact[Resection], bool]:
     return Fact.known(first.value, first.source, note=note), True
 
 
+def _not_superseded(fact: Fact[T], found: Findings, kind: str) -> Fact[T]:
+    """A value that could not be read (e.g. '>5 cm') and is at least as recent as the value
+    chosen makes the fact unknown: the older value is not silently used instead."""
+    unread = found.unread_values.get(kind, [])
+    if not unread or fact.status is FactStatus.UNKNOWN:
+        return fact
+    newest = max(unread, key=lambda u: (u[0].date or dt.date.min, source_key(u[0])))
+    chosen_day = max((p.date or dt.date.min for p in fact.sources), default=None)
+    newer_value = chosen_day is not None and (newest[0].date or dt.date.min) < chosen_day
+    if fact.status is FactStatus.KNOWN and newer_value:
+        return fact
+    return Fact.unknown(f"the latest {kind} ({newest[0].label()}) is {newest[1]}")
+
+
+_OTHER_ORGANS = frozenset(codes.METASTASIS_SITE_SNOMED)
+
+
+def _primary_size(found: Findings, size: Candidate[TumourSize]) -> bool:
+    """False when the size names another Condition as its focus, or another organ as its
+    bodySite (input profile, "Whose size")."""
+    focus, sites = found.size_targets.get(size.source, ((), ()))
+    ids = {i for c in found.primaries if (i := resource_id(c))}
+    if focus and not any(
+        ref in found.primary_urls or any(conditions.references_condition(ref, i) for i in ids)
+        for ref in focus
+    ):
+        return False
+    if any(code in _OTHER_ORGANS for code in sites):
+        return False
+    primary_sites = {s for c in found.primaries if (s := conditions.site_of(c)) is not None}
+    named = {codes.SITE_SNOMED[code] for code in sites if code in codes.SITE_SNOMED}
+    return not (named and primary_sites and not _same_organ(named, primary_sites))
+
+
+def _same_organ(a: set[Site], b: set[Site]) -> bool:
+    return bool(_organs(a) & _organs(b))
+
+
+def _organs(sites: set[Site]) -> set[Site]:
+    """Sites with duodenum / jejunum / ileum read as small intestine (one organ)."""
+    small = _SMALL_BOWEL_PARTS | {Site.SMALL_INTESTINE}
+    return {Site.SMALL_INTESTINE if s in small else s for s in sites}
+
+
+def _sizes(found: Findings) -> list[Candidate[TumourSize]]:
+    return [c for c in found.sizes if _primary_size(found, c)]
+
+
 def _size(found: Findings, resected: bool) -> Fact[TumourSize]:
-    cands = found.sizes
+    return _not_superseded(_size_of_primary(found, resected), found, "tumour size")
+
+
+def _size_of_primary(found: Findings, resected: bool) -> Fact[TumourSize]:
+    cands = _sizes(found)
     pathology = [c for c in cands if c.value.source is SizeSource.PATHOLOGY]
     missing = found.missing("tumour size", "tumour size Observation (LOINC 21889-1 / 33728-7)")
     if resected and pathology:
@@ -258,12 +320,14 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         tumour_size=_size(found, resected),
         size_history=tuple(
             sorted(
-                {c.value for c in found.sizes},
+                {c.value for c in _sizes(found)},
                 key=lambda s: (s.date or dt.date.min, s.cm, s.source.value),
             )
         ),
-        mitotic_count=latest(
-            found.mitoses, found.missing("mitotic count", "Observation gist#mitotic-count")
+        mitotic_count=_not_superseded(
+            latest(found.mitoses, found.missing("mitotic count", "Observation gist#mitotic-count")),
+            found,
+            "mitotic count",
         ),
         rupture=latest(
             found.rupture,

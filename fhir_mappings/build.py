@@ -221,6 +221,12 @@ def _extract_observation(r: JsonObj, found: assemble.Findings) -> None:
         result = reader(r)
         if isinstance(result, Candidate):
             getattr(found, attr).append(result)
+            if kind is ObsKind.SIZE:
+                found.size_targets[result.source] = observations.size_targets(r)
+        elif kind in (ObsKind.SIZE, ObsKind.MITOSES):
+            found.unread_values.setdefault(kind.value, []).append(
+                (observations.provenance(r), str(result))
+            )
     elif kind is ObsKind.RESPONSE:
         result = observations.response(r)
         if isinstance(result, observations.ResponseReading):

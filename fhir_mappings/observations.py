@@ -7,6 +7,7 @@ Observation could not be used; the caller reports that string as an unreadable i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -121,9 +122,64 @@ def _gist_value(element: JsonObj) -> list[str]:
     return [c for s, c, _ in codings(element.get("valueCodeableConcept")) if s == codes.GIST and c]
 
 
+# --- comparators ("Real EHR variations") -------------------------------------------------------
+
+#: Where the decision tables change for size (cm): <=2 / >2-5 / >5-10 / >10 (modified NIH, AFIP
+#: [S13a]; surveillance of <2 cm gastric GIST [S1]); exactly 2 cm has its own rule (B7).
+SIZE_BOUNDARIES_CM = (Decimal(2), Decimal(5), Decimal(10))
+SIZE_EXACT_CM = (Decimal(2),)
+#: Where they change for mitoses per 5 mm²: <=5 / >5-10 / >10 (modified NIH, AFIP [S13a]).
+MITOSES_BOUNDARIES = (Decimal(5), Decimal(10))
+COMPARATORS = frozenset({"<", "<=", ">", ">="})
+
+
+def _band(value: Decimal, boundaries: tuple[Decimal, ...]) -> int:
+    return sum(1 for b in boundaries if value > b)
+
+
+def comparator_problem(
+    comparator: str | None,
+    value: Decimal,
+    boundaries: tuple[Decimal, ...],
+    exact: tuple[Decimal, ...] = (),
+) -> str | None:
+    """Why a value with a comparator cannot be read as its bare number: the values it allows
+    (e.g. anything above 5 for ">5") fall in more than one decision band, or the bare number
+    itself lies in another band. None when the number can be used as it is."""
+    if comparator is None:
+        return None
+    if comparator not in COMPARATORS:
+        return f"comparator {comparator!r} is not understood"
+    shown = f"{comparator}{value.normalize():f}"
+    if comparator in (">", ">="):
+        usable = _band(value, boundaries) == len(boundaries) and value not in exact
+    else:
+        usable = _band(value, boundaries) == 0 and value < min(exact, default=value + 1)
+    if usable:
+        return None
+    return f"reported as '{shown}', which does not say which risk band applies"
+
+
+def _unit(quantity: JsonObj) -> tuple[str | None, str | None]:
+    """The quantity's UCUM `code` and its human `unit` text."""
+    return text(quantity.get("code")), text(quantity.get("unit"))
+
+
 # --- size [S14] ----------------------------------------------------------------------------------
 
 _CM_PER = {"cm": Decimal(1), "mm": Decimal("0.1")}
+_UNIT_WORDS = {
+    "cm": "cm",
+    "centimeter": "cm",
+    "centimeters": "cm",
+    "centimetre": "cm",
+    "centimetres": "cm",
+    "mm": "mm",
+    "millimeter": "mm",
+    "millimeters": "mm",
+    "millimetre": "mm",
+    "millimetres": "mm",
+}
 
 
 def to_cm(value: Decimal, unit: str) -> float:
@@ -131,33 +187,68 @@ def to_cm(value: Decimal, unit: str) -> float:
     return float(value * _CM_PER[unit])
 
 
-def size(observation: JsonObj) -> Candidate[TumourSize] | str:
-    quantity: JsonObj | None = None
-    if has_code(observation.get("code"), codes.LOINC, codes.L_TUMOR_SIZE):
+def _size_unit(quantity: JsonObj) -> str | None:
+    """cm or mm from the UCUM code, else the unit text; a code and a unit text that name
+    different length units disagree, which makes the size unreadable."""
+    code, label = _unit(quantity)
+    from_label = _UNIT_WORDS.get(label.lower()) if label else None
+    if code is not None and from_label is not None and code != from_label:
+        raise ValueError(f"unit code {code!r} and unit text {label!r} disagree")
+    return code or from_label or label
+
+
+def _size_quantity(observation: JsonObj) -> JsonObj | None:
+    code = observation.get("code")
+    if has_code(code, codes.LOINC, codes.L_TUMOR_SIZE):
         component = _component(observation, codes.LOINC, codes.L_LONGEST_DIMENSION)
         if component is not None:
-            quantity = obj(component.get("valueQuantity")) or None
-    if quantity is None and has_code(
-        observation.get("code"), codes.LOINC, codes.L_LONGEST_DIMENSION
-    ):
-        quantity = obj(observation.get("valueQuantity")) or None
+            return obj(component.get("valueQuantity")) or None
+        return obj(observation.get("valueQuantity")) or None  # size directly on 21889-1
+    if has_code(code, codes.LOINC, codes.L_LONGEST_DIMENSION):
+        return obj(observation.get("valueQuantity")) or None
+    return None
+
+
+def size(observation: JsonObj) -> Candidate[TumourSize] | str:
+    quantity = _size_quantity(observation)
     if quantity is None:
         return "no longest-dimension (LOINC 33728-7) quantity"
     value = number(quantity.get("value"))
-    unit = text(quantity.get("code")) or text(quantity.get("unit"))
+    try:
+        unit = _size_unit(quantity)
+    except ValueError as exc:
+        return f"tumour size {exc}"
     if value is None or value <= 0:
         return f"tumour size value {quantity.get('value')!r} is not a positive number"
     if unit not in _CM_PER:
         return f"tumour size unit {unit!r} is not cm or mm"
+    in_cm = value * _CM_PER[unit]
+    problem = comparator_problem(
+        text(quantity.get("comparator")), in_cm, SIZE_BOUNDARIES_CM, SIZE_EXACT_CM
+    )
+    if problem is not None:
+        return f"tumour size {problem}"
     source = SizeSource.PATHOLOGY if observation.get("specimen") else SizeSource.IMAGING
     prov = provenance(observation)
     return Candidate(TumourSize(to_cm(value, unit), source, prov.date), prov)
+
+
+def size_targets(observation: JsonObj) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The Conditions a TumorSize names as its `focus`, and its bodySite SNOMED codes: a size of
+    another lesion or organ is not the primary's size (input profile, "Whose size")."""
+    refs = [reference(f) for f in objs(observation.get("focus"))]
+    focus = tuple(r for r in refs if r is not None and ("Condition/" in r or r.startswith("urn:")))
+    sites = tuple(
+        c for s, c, _ in codings(observation.get("bodySite")) if s == codes.SNOMED and c is not None
+    )
+    return focus, sites
 
 
 # --- mitotic count [S19][S13a] -------------------------------------------------------------------
 
 #: Denominators that mean "per 5 mm²"; 50 HPF counts as equal [S19]. Others are not converted.
 COMPARABLE_DENOMINATORS = frozenset({"/5.mm2", "/50.[HPF]"})
+_AREA = re.compile(r"/?\s*(\d+(?:\.\d+)?)\s*\.?\s*(\[?hpfs?\]?|mm2|mm\^2|mm²|sq\.?\s*mm)", re.I)
 
 
 def _denominator(unit: str) -> str:
@@ -169,16 +260,60 @@ def _denominator(unit: str) -> str:
     return bare[1:] if bare.startswith("1/") else bare
 
 
+def _area(unit: str | None) -> tuple[Decimal, str] | None:
+    """(number, HPF|mm2) of a denominator written as code or as text: `/50.[HPF]`, `/50 HPF`."""
+    if unit is None:
+        return None
+    m = _AREA.search(_denominator(unit))
+    if m is None:
+        return None
+    kind = "HPF" if "hpf" in m.group(2).lower() else "mm2"
+    return Decimal(m.group(1)), kind
+
+
+def _ratio_count(observation: JsonObj) -> tuple[Decimal | None, str | None, str | None] | None:
+    """valueRatio n / (5 mm² | 50 HPF) as (n, comparator, UCUM-style denominator)."""
+    ratio = obj(observation.get("valueRatio"))
+    if not ratio:
+        return None
+    numerator, denominator = obj(ratio.get("numerator")), obj(ratio.get("denominator"))
+    size_of = number(denominator.get("value"))
+    code, label = _unit(denominator)
+    area = _area(f"/{size_of}.{code or label}" if size_of is not None else None)
+    unit = None
+    if area is not None:
+        unit = f"/{area[0].normalize():f}.{'[HPF]' if area[1] == 'HPF' else 'mm2'}"
+    return number(numerator.get("value")), text(numerator.get("comparator")), unit
+
+
 def mitoses(observation: JsonObj) -> Candidate[MitoticCount] | str:
     quantity = obj(observation.get("valueQuantity"))
-    raw = quantity.get("value") if quantity else observation.get("valueInteger")
-    value = number(raw)
+    ratio = _ratio_count(observation)
+    if ratio is not None:
+        value, comparator, unit = ratio
+        raw: object = obj(obj(observation.get("valueRatio")).get("numerator")).get("value")
+        if unit is None:
+            return "mitotic count ratio has no readable area (5 mm² or 50 HPF)"
+    else:
+        raw = quantity.get("value") if quantity else observation.get("valueInteger")
+        value = number(raw)
+        comparator = text(quantity.get("comparator"))
+        code, label = _unit(quantity)
+        code_area, label_area = _area(code), _area(label)
+        if code_area is not None and label_area is not None and code_area != label_area:
+            return f"mitotic count unit code {code!r} and unit text {label!r} disagree"
+        unit = code or label
     if value is None:
         return _absent_reason(observation)
     if value < 0:
         return f"mitotic count {raw!r} is negative"
-    unit = text(quantity.get("code")) or text(quantity.get("unit"))
     comparable = unit is not None and _denominator(unit) in COMPARABLE_DENOMINATORS
+    if comparable:
+        problem = comparator_problem(comparator, value, MITOSES_BOUNDARIES)
+        if problem is not None:
+            return f"mitotic count {problem}"
+    elif comparator is not None:
+        return f"mitotic count '{comparator}{value}' on an area that is not 5 mm² / 50 HPF"
     count = MitoticCount(float(value), comparable, None if comparable else (unit or "no unit"))
     return Candidate(count, provenance(observation))
 
