@@ -14,6 +14,7 @@ from typing import Any
 from cds_hooks.cards import render_cards
 from cds_hooks.fetch import FetchProblem, ResolvedData, resolve
 from fhir_mappings import build_case
+from fhir_mappings.assemble import mark_resection_unknown
 from fhir_mappings.prefetch_templates import RESOURCE_TYPE_OF_KEY
 from logic.case import GistCase, UnreadableInput
 from logic.engine import evaluate
@@ -42,6 +43,12 @@ def case_from_resolved(resolved: ResolvedData, patient_id: str) -> GistCase:
         case = dataclasses.replace(
             case, unreadable=case.unreadable + _problems_as_unreadable(resolved.problems)
         )
+    for problem in resolved.problems:
+        if RESOURCE_TYPE_OF_KEY.get(problem.key) == "Procedure":
+            # P6: Procedure data that could not be obtained leaves resection status unknown.
+            case = mark_resection_unknown(
+                case, f"Procedure data could not be obtained: {problem.reason}"
+            )
     return case
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -76,6 +77,9 @@ class Findings:
     variants: list[genomics.VariantFinding] = field(default_factory=list)
     sdh: list[Candidate[bool]] = field(default_factory=list)
     ntrk: list[Candidate[bool]] = field(default_factory=list)
+    #: Why a resection may have happened although no resection Procedure was read (P6): e.g. a
+    #: margin Observation or a resection-specimen pathology report without its Procedure.
+    resection_doubts: list[str] = field(default_factory=list)
 
     def note_unreadable(self, resource: JsonObj, reason: str, kind: str) -> None:
         self.unreadable.append(
@@ -225,6 +229,32 @@ def _sizes(found: Findings) -> list[Candidate[TumourSize]]:
     return [c for c in found.sizes if _primary_size(found, c)]
 
 
+PROCEDURE_UNREADABLE = "Procedure data could not be read"
+
+
+def resection_unknown_reason(found: Findings, resected: bool) -> str | None:
+    """Why resection status is unknown (P6), or None: a resection found settles it; otherwise an
+    unreadable Procedure or recorded evidence of a resection leaves it open (never "not
+    resected")."""
+    if resected:
+        return None
+    reasons = list(dict.fromkeys(found.resection_doubts))
+    if "Procedure" in found.unreadable_kinds or any(
+        u.resource_type == "Procedure" for u in found.unreadable
+    ):
+        reasons.insert(0, PROCEDURE_UNREADABLE)
+    return "; ".join(reasons) if reasons else None
+
+
+def mark_resection_unknown(case: GistCase, reason: str) -> GistCase:
+    """The case with resection status unknown for `reason` (e.g. the Procedure fetch failed),
+    unless a resection was found anyway."""
+    if case.resected or case.resection.is_known:
+        return case
+    joined = f"{case.resection_unknown}; {reason}" if case.resection_unknown else reason
+    return dataclasses.replace(case, resection_unknown=joined)
+
+
 def _size(found: Findings, resected: bool) -> Fact[TumourSize]:
     return _not_superseded(_size_of_primary(found, resected), found, "tumour size")
 
@@ -311,6 +341,7 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         disease_state=state,
         resection=resection,
         resected=resected,
+        resection_unknown=resection_unknown_reason(found, resected),
         margin=latest(
             found.margin, found.missing("resection margin", "Observation gist#resection-margin")
         ),

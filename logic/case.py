@@ -200,6 +200,20 @@ class Certainty(StrEnum):
     POSSIBLE = "possible"
 
 
+class ResectionStatus(StrEnum):
+    """Whether the primary was resected. UNKNOWN when the Procedure data could not be obtained or
+    read, or a resection is evidenced (margin, resection specimen) without its Procedure (P6)."""
+
+    RESECTED = "resected"
+    NOT_RESECTED = "not-resected"
+    UNKNOWN = "unknown"
+
+
+class PerformanceScale(StrEnum):
+    ECOG = "ECOG"  # LOINC 89247-1, 0 (fully active) to 4 (bedbound)
+    KARNOFSKY = "Karnofsky"  # LOINC 89243-0, 0-100
+
+
 # --- composite facts ---------------------------------------------------------------------------
 
 
@@ -209,6 +223,32 @@ class Diagnosis:
 
     condition_id: str | None
     diagnosis_date: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryTumour:
+    """One primary GIST Condition with its own site and size (K2: several primaries)."""
+
+    condition_id: str | None
+    site: Site | None
+    size_cm: float | None
+    source: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceStatus:
+    """ECOG (0-4) or Karnofsky (0-100) performance status (K1)."""
+
+    scale: PerformanceScale
+    score: int
+    date: dt.date | None
+
+    def label(self) -> str:
+        return (
+            f"ECOG {self.score}"
+            if self.scale is PerformanceScale.ECOG
+            else (f"Karnofsky {self.score}%")
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +302,9 @@ class TkiCourse:
     line: int | None
     stop_reason: StopReason | None
     source: Provenance
+    #: G18: the setting a course started in when it became advanced-disease line 1 because
+    #: metastasis or recurrence was first recorded while it ran (or it stopped for progression).
+    started_as: TherapySetting | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +339,8 @@ class GistCase:
     disease_state: Fact[DiseaseState] = field(default_factory=Fact.unknown)
     resection: Fact[Resection] = field(default_factory=Fact.unknown)
     resected: bool = False
+    #: Why resection status is unknown (P6); None means `resected` is the answer.
+    resection_unknown: str | None = None
     margin: Fact[Margin] = field(default_factory=Fact.unknown)
     resectability: Fact[Resectability] = field(default_factory=Fact.unknown)
     tumour_size: Fact[TumourSize] = field(default_factory=Fact.unknown)
@@ -309,6 +354,9 @@ class GistCase:
     response: Fact[ResponseAssessment] = field(default_factory=Fact.unknown)
     emergencies: tuple[EmergencyFinding, ...] = ()
     age_years: Fact[int] = field(default_factory=Fact.unknown)
+    performance_status: Fact[PerformanceStatus] = field(default_factory=Fact.unknown)
+    #: The primary GIST tumours when Conditions name two or more different sites (K2); else ().
+    primaries: tuple[PrimaryTumour, ...] = ()
     deceased: bool = False
     patient_id: str | None = None
     gist_condition_id: str | None = None
@@ -318,6 +366,20 @@ class GistCase:
     @property
     def has_gist(self) -> bool:
         return self.diagnosis.is_known
+
+    @property
+    def resection_status(self) -> ResectionStatus:
+        """A found resection wins; otherwise unknown when a reason is recorded (P6)."""
+        if self.resected or self.resection.is_known:
+            return ResectionStatus.RESECTED
+        if self.resection_unknown is not None:
+            return ResectionStatus.UNKNOWN
+        return ResectionStatus.NOT_RESECTED
+
+    @property
+    def multiple_primaries(self) -> bool:
+        """Two or more GIST primaries at different sites (K2); the mapping lists them only then."""
+        return len(self.primaries) > 1
 
     @property
     def advanced_courses(self) -> tuple[TkiCourse, ...]:

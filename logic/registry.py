@@ -17,8 +17,8 @@ from logic.rules import advanced, emergency, localized, resected
 from logic.rules.base import Rule
 from logic.rules.data_request import RULE_P5
 
-#: Section order of the knowledge base (§1.B … §1.J), then the data request P5 (§1.1).
-_SECTION_ORDER = "BCDEFGHIJP"
+#: Section order of the knowledge base (§1.B … §1.K), then the data requests P5/P6 (§1.1).
+_SECTION_ORDER = "BCDEFGHIJKP"
 
 
 class RegistryError(ValueError):
@@ -68,6 +68,7 @@ RULES: Mapping[str, Rule] = validate(
         resected.RULE_C4,
         resected.RULE_C5,
         *localized.RULES_D,
+        *localized.RULES_D_2026,
         resected.RULE_D10,
         *resected.RULES_F,
         *advanced.RULES,

@@ -40,7 +40,6 @@ from logic.rules.common import (
     per_case,
 )
 from logic.rules.sequencing import (
-    SUNITINIB,
     Step,
     first_step,
     line_count,
@@ -83,6 +82,8 @@ CITES: dict[str, tuple[str, ...]] = {
     "G15": ("S6",),
     "G16": ("S5", "S6"),
     "G17": ("S6",),
+    "G18": ("S6", "S5"),
+    "G19": ("S5", "S6"),
     "H1": ("S3", "S1", "S6"),
     "H2": ("S3", "S1", "S6", "S13b"),
     "H3": ("S3", "S1", "S6"),
@@ -219,25 +220,21 @@ def _first_line(case: GistCase, gt: Genotype | None) -> list[Recommendation]:
 
 def _recurrence(case: GistCase, gt: Genotype | None) -> Recommendation:
     adjuvant = [c for c in courses_in(case, TherapySetting.ADJUVANT) if c.drug is Drug.IMATINIB]
-    failed_on_adjuvant = any(
-        is_live(c) or c.stop_reason is StopReason.PROGRESSION for c in adjuvant
-    )
+    failed = [c for c in adjuvant if is_live(c) or c.stop_reason is StopReason.PROGRESSION]
+    if failed:
+        return _progressing(
+            case, gt, (failed[-1],), StopReason.PROGRESSION, origin=TherapySetting.ADJUVANT
+        )[0]
     notes = [
         "Local treatment suits a well-defined limited recurrence; radiotherapy can palliate "
         "symptoms such as bone pain.",
     ]
     regimens: tuple[Regimen, ...]
-    if failed_on_adjuvant:
-        regimens, what = (rx.IMATINIB_800, *SUNITINIB), "imatinib 800 mg or sunitinib"
-        notes.append(
-            "DESIGN: recurrence during adjuvant imatinib is treated as progression on imatinib "
-            "400 mg (G7 options), although adjuvant therapy is not counted as a line."
-        )
-    elif gt is Genotype.KIT_EXON_9:
+    if gt is Genotype.KIT_EXON_9:
         regimens, what = (rx.IMATINIB_800,), "imatinib 800 mg daily"
     else:
         regimens, what = (rx.IMATINIB_400,), "imatinib 400 mg daily"
-    verb = "Restart" if adjuvant and not failed_on_adjuvant else "Start"
+    verb = "Restart" if adjuvant else "Start"
     return emit(
         "G16",
         CITES["G16"],
@@ -262,6 +259,9 @@ def _on_treatment(
     case: GistCase, gt: Genotype | None, courses: tuple[TkiCourse, ...]
 ) -> tuple[list[Recommendation], list[MissingData]]:
     last = courses[-1]
+    if last.started_as is not None and last.drug is Drug.IMATINIB:
+        # G18: metastasis/recurrence first recorded on adjuvant/neoadjuvant imatinib.
+        return _progressing(case, gt, courses, StopReason.PROGRESSION, origin=last.started_as), []
     if is_live(last):
         if _avapritinib_too_early(gt, courses):
             return [_g13(case, gt, courses)], []
@@ -442,7 +442,11 @@ def _responding(
 
 
 def _progressing(
-    case: GistCase, gt: Genotype | None, courses: tuple[TkiCourse, ...], trigger: StopReason
+    case: GistCase,
+    gt: Genotype | None,
+    courses: tuple[TkiCourse, ...],
+    trigger: StopReason,
+    origin: TherapySetting | None = None,
 ) -> list[Recommendation]:
     step = next_step(gt, courses, trigger)
     line = line_count(courses) + 1
@@ -470,7 +474,10 @@ def _progressing(
                     "one lesion → local treatment may be an option (H2); more → no surgery (H3)",
                 )
             )
-    cards.insert(0, _step_card(case, step, line, facts, trigger, notes, gaps))
+    if origin is not None:
+        cards.insert(0, _g18(case, step, line, facts, origin, notes, gaps))
+    else:
+        cards.insert(0, _step_card(case, step, line, facts, trigger, notes, gaps))
     if step.exhausted and step.rule_id != "G15":
         cards.append(_trial(case, "standard TKI lines exhausted"))
     return cards
@@ -494,6 +501,34 @@ def _step_card(
         _category_for_line(line),
         f"Line {line} after {why}: {step.what}",
         step.rationale,
+        regimens=step.regimens,
+        line=line,
+        facts=facts,
+        numbers=step.numbers,
+        notes=notes,
+        missing=gaps,
+    )
+
+
+def _g18(
+    case: GistCase,
+    step: Step,
+    line: int,
+    facts: tuple[FactUsed, ...],
+    origin: TherapySetting,
+    notes: list[str],
+    gaps: list[MissingData],
+) -> Recommendation:
+    """Recurrence or metastasis first recorded while adjuvant/neoadjuvant imatinib ran: it is
+    progression on imatinib, so the next step of G7 (or sunitinib after 800 mg), as line 2."""
+    return emit(
+        "G18",
+        CITES["G18"],
+        _category_for_line(line),
+        f"Line {line}: {step.what} — disease progressed on {origin.value} imatinib",
+        f"Metastasis or recurrence appeared while {origin.value} imatinib was being taken (or it "
+        "was stopped for progression): this is progression on imatinib, which counts as line "
+        f"1. {step.rationale}",
         regimens=step.regimens,
         line=line,
         facts=facts,
@@ -570,7 +605,10 @@ FIRST, NEXT, CONT = (
     Category.NEXT_LINE_TKI,
     Category.CONTINUE_CURRENT_THERAPY,
 )
-_TKI_CARDS = ("G1", "G2", "G3", "G4", "G5", "G6", "G7", "G8", "G9", "G10", "G11", "G12", "G14")
+_TKI_CARDS = (
+    *("G1", "G2", "G3", "G4", "G5", "G6", "G7", "G8", "G9", "G10", "G11", "G12", "G14"),
+    "G18",
+)
 
 RULES: tuple[Rule, ...] = (
     _rule(
@@ -751,6 +789,27 @@ RULES: tuple[Rule, ...] = (
         "Interactions and toxicity",
         "CYP3A4-interacting drugs and toxicity may need dose modification or substitution.",
         _TKI_CARDS,
+    ),
+    _rule(
+        "G18",
+        "1.K",
+        "Recurrence during adjuvant or neoadjuvant imatinib: progression on imatinib 400 mg",
+        "Metastasis or recurrence first recorded while adjuvant or neoadjuvant imatinib was "
+        "running (or after it stopped for progression) is progression on imatinib 400 mg: G7 "
+        "applies (800 mg daily or sunitinib; sunitinib if already on 800 mg). The imatinib "
+        "course counts as line 1, so the card proposes line 2.",
+        (
+            "metastatic or recurrent disease",
+            "first metastasis/recurrence dated while an adjuvant or neoadjuvant imatinib course "
+            "was active, or that course stopped for progression",
+        ),
+        (NEXT,),
+        numbers=(ev.IMATINIB_ESCALATION, ev.SUNITINIB_PHASE3),
+        design_note=(
+            "DESIGN from G7 and G16 (knowledge base §1.K). The course setting is decided in "
+            "fhir_mappings/therapy_lines.py; a recurrence after adjuvant imatinib was completed "
+            "or stopped for another reason stays G16."
+        ),
     ),
     _rule(
         "H1",

@@ -9,7 +9,9 @@ is continued, re-evaluated or operated on by response (D11, D12, H5; D8/D9 monit
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import math
 
 from logic.case import (
     Drug,
@@ -78,6 +80,8 @@ CITES: dict[str, tuple[str, ...]] = {
     "D9": ("S6", "S12"),
     "D11": ("S5",),
     "D12": ("S12",),
+    "D13": ("S6",),
+    "D14": ("S6", "S12", "S2"),
     "H5": ("S2",),
 }
 
@@ -388,8 +392,12 @@ def _neo_imatinib(
     )
 
 
-def _no_neoadjuvant(case: GistCase, gt: Genotype) -> Recommendation:
+def _no_neoadjuvant(
+    case: GistCase, gt: Genotype, running: TkiCourse | None = None
+) -> Recommendation:
     facts = _facts(case)
+    if running is not None:
+        return _stop_ineffective_neoadjuvant(case, gt, running)
     if gt is Genotype.PDGFRA_D842V:
         return emit(
             "D5",
@@ -425,11 +433,39 @@ def _no_neoadjuvant(case: GistCase, gt: Genotype) -> Recommendation:
     )
 
 
+def _today(case: GistCase) -> dt.date | None:
+    return case.as_of or reference_date(case)
+
+
+def _stop_ineffective_neoadjuvant(
+    case: GistCase, gt: Genotype, running: TkiCourse
+) -> Recommendation:
+    rule_id = {
+        Genotype.PDGFRA_D842V: "D5",
+        Genotype.SDH_DEFICIENT: "D6",
+        Genotype.NF1: "D6",
+    }.get(gt, "D7")
+    return emit(
+        rule_id,
+        CITES[rule_id],
+        SURGERY,
+        f"{GENOTYPE_TEXT[gt]}: neoadjuvant imatinib is unlikely to help — MDT, surgery if feasible",
+        f"The patient is taking neoadjuvant {_drug_dose(running)}, but {GENOTYPE_TEXT[gt]} GIST "
+        "is not expected to respond to imatinib. Review the course at the MDT and proceed to "
+        "surgery if feasible.",
+        facts=(*_facts(case), *courses_used((running,))),
+    )
+
+
 def _on_neoadjuvant(case: GistCase, neo: tuple[TkiCourse, ...]) -> Plan:
+    """D13: a TKI course is under way before any resection. Never propose starting it again:
+    continue and reassess (D8/D9), unless progression (D12), no shrinkage after ≥6 months (D11)
+    or a responding tumour ready for surgery (D14) decides otherwise."""
     last = neo[-1]
     gt = genotype(case)
     res = resectability(case)
     status = response_applies_to(case, last)
+    months = months_on(last, _today(case))
     facts = (*_facts(case), *facts_used(case, "response"), *courses_used(neo))
     if not is_live(last):
         if last.stop_reason is StopReason.INTOLERANCE:
@@ -440,73 +476,173 @@ def _on_neoadjuvant(case: GistCase, neo: tuple[TkiCourse, ...]) -> Plan:
             gap = MissingData(
                 "tkiHistory",
                 "neoadjuvant TKI ended without a recorded reason and no resection is recorded",
-                "resectable now → surgery (H5); progression → re-evaluation or next drug",
+                "resectable now → surgery (D14); progression → re-evaluation or next drug",
             )
             return Plan(blocked=(gap,))
+    if last.drug is Drug.IMATINIB and gt in NOT_IMATINIB_NEO:
+        return Plan((_no_neoadjuvant(case, gt, running=last),))
     if status is ResponseStatus.WORSENED:
         if res is Resectability.UNRESECTABLE:
             return Plan((_d11_next(case, gt, neo, StopReason.PROGRESSION, facts),))
-        return Plan(
-            (
-                emit(
-                    "D12",
-                    CITES["D12"],
-                    SURGERY,
-                    "Progression on neoadjuvant TKI: urgent surgical re-evaluation",
-                    "The tumour is progressing during neoadjuvant therapy while it may still be "
-                    "resectable; some tumours rapidly become unresectable, so re-evaluate for "
-                    "surgery urgently.",
-                    indicator=Indicator.WARNING,
-                    facts=facts,
-                    notes=("DESIGN (knowledge base, inferred from D8): urgent re-evaluation.",),
-                ),
-            )
-        )
-    if res is Resectability.RESECTABLE:
-        return Plan(
-            (
-                emit(
-                    "H5",
-                    CITES["H5"],
-                    SURGERY,
-                    "Tumour now resectable on neoadjuvant TKI: plan surgery at maximal response",
-                    "A primary that became resectable on imatinib may benefit from secondary "
-                    "surgery. Continue the TKI until surgery and after it (D10).",
-                    facts=facts,
-                    numbers=(ev.ASIAN_NEOADJUVANT,),
-                ),
-            )
-        )
-    months = months_on(last, reference_date(case))
-    if (
-        res is Resectability.UNRESECTABLE
-        and status is not None
-        and months is not None
-        and months >= NEOADJUVANT_MIN_MONTHS
+        return Plan((_d12(case, last, facts),))
+    long_enough = months is not None and months >= NEOADJUVANT_MIN_MONTHS
+    if res is Resectability.RESECTABLE or (
+        long_enough and status is ResponseStatus.IMPROVED and res is not Resectability.UNRESECTABLE
     ):
-        regimen = rx.IMATINIB_800 if (last.daily_dose_mg or 0) >= 800 else rx.IMATINIB_400
-        return Plan(
-            (
-                emit(
-                    "D11",
-                    CITES["D11"],
-                    Category.CONTINUE_CURRENT_THERAPY,
-                    f"Still unresectable after {months:.0f} months: "
-                    "continue imatinib while it helps",
-                    "The tumour has not shrunk enough for surgery. Continue imatinib while it "
-                    "helps; on progression escalate the dose, then sunitinib, regorafenib and "
-                    "ripretinib as in advanced disease.",
-                    regimens=(regimen,) if last.drug is Drug.IMATINIB else (),
-                    facts=facts,
-                    notes=(
-                        f"DESIGN: 'not shrinking enough' = still unresectable after "
-                        f"{NEOADJUVANT_MIN_MONTHS:g} months of neoadjuvant TKI.",
-                    ),
-                ),
+        return Plan((_d14(case, gt, last, months, facts),))
+    if (
+        long_enough
+        and status is not None
+        and (res is Resectability.UNRESECTABLE or status is not ResponseStatus.IMPROVED)
+    ):
+        return Plan((_d11_continue(case, last, months, facts),))
+    return Plan((_d13_continue(case, gt, last, months, status, facts),))
+
+
+#: Genotypes for which neoadjuvant imatinib is not given (D5–D7).
+NOT_IMATINIB_NEO = frozenset(
+    {
+        Genotype.PDGFRA_D842V,
+        Genotype.SDH_DEFICIENT,
+        Genotype.NF1,
+        Genotype.BRAF_V600E,
+        Genotype.NTRK_FUSION,
+        Genotype.WILD_TYPE,
+    }
+)
+
+
+def _drug_dose(course: TkiCourse) -> str:
+    dose = f" {course.daily_dose_mg:g} mg daily" if course.daily_dose_mg else ""
+    return f"{course.drug.value}{dose}"
+
+
+def _month_text(months: float | None) -> str:
+    return f"month {max(1, math.ceil(months))}" if months is not None else "duration not recorded"
+
+
+_RESPONSE_WORDS = {
+    ResponseStatus.IMPROVED: "responding",
+    ResponseStatus.STABLE: "stable",
+    ResponseStatus.UNDETERMINED: "response undetermined",
+}
+
+
+def _d13_continue(
+    case: GistCase,
+    gt: Genotype | None,
+    last: TkiCourse,
+    months: float | None,
+    status: ResponseStatus | None,
+    facts: tuple[FactUsed, ...],
+) -> Recommendation:
+    gaps: list[MissingData] = []
+    notes: list[str] = []
+    if status is None:
+        gaps.append(missing(case, "response", "growth → urgent surgical re-evaluation (D12)"))
+    if resectability(case) is None:
+        gaps.append(missing(case, "resectability", "now resectable → surgery (D14)"))
+    if gt is None:
+        gaps.append(
+            missing(
+                case,
+                "genotype",
+                "PDGFRA D842V, SDH-deficient or NF1 → imatinib does not help: surgery if "
+                "feasible (D5/D6); KIT exon 9 → 800 mg may be offered (D4)",
             )
         )
-    how = "unresectable" if res is Resectability.UNRESECTABLE else "marginally resectable"
-    return Plan((_neo_imatinib(case, gt, how, continuing=last),))
+    if gt is Genotype.KIT_EXON_9 and last.drug is Drug.IMATINIB and (last.daily_dose_mg or 0) < 800:
+        notes.append("KIT exon 9: imatinib 800 mg daily may be offered (D4).")
+    state = (
+        _RESPONSE_WORDS.get(status, "response not yet assessed")
+        if status
+        else "response not yet assessed"
+    )
+    return emit(
+        "D13",
+        CITES["D13"],
+        NEO,
+        f"Continue neoadjuvant {_drug_dose(last)} ({_month_text(months)}, {state}); "
+        "reassess by CT/PET",
+        "The TKI started while the GIST was localized and before any resection, so it is "
+        "neoadjuvant treatment already under way: do not start it again. Continue, reassess "
+        "by CT or PET-CT at close intervals and plan surgery at maximal response (often 6–12 "
+        "months).",
+        facts=facts,
+        missing=gaps,
+        notes=notes,
+        numbers=(ev.ASIAN_NEOADJUVANT,),
+    )
+
+
+def _d12(case: GistCase, last: TkiCourse, facts: tuple[FactUsed, ...]) -> Recommendation:
+    return emit(
+        "D12",
+        CITES["D12"],
+        SURGERY,
+        f"Growth on neoadjuvant {_drug_dose(last)}: urgent surgical re-evaluation",
+        "The tumour is growing during neoadjuvant therapy while it may still be resectable; "
+        "some tumours rapidly become unresectable, so re-evaluate for surgery urgently (MDT).",
+        indicator=Indicator.WARNING,
+        facts=facts,
+        notes=(
+            "If surgery is not possible, treat as progression on the TKI: dose increase, then "
+            "sunitinib (D11, §1.G).",
+        ),
+    )
+
+
+def _d14(
+    case: GistCase,
+    gt: Genotype | None,
+    last: TkiCourse,
+    months: float | None,
+    facts: tuple[FactUsed, ...],
+) -> Recommendation:
+    status = response_applies_to(case, last)
+    res = resectability(case)
+    why = (
+        "now judged resectable"
+        if res is Resectability.RESECTABLE
+        else f"responding after {_month_text(months)}"
+    )
+    gaps: list[MissingData] = []
+    if status is None:
+        gaps.append(missing(case, "response", "growth → urgent surgical re-evaluation (D12)"))
+    if res is None:
+        gaps.append(missing(case, "resectability", "confirm resectability at the MDT"))
+    return emit(
+        "D14",
+        CITES["D14"],
+        SURGERY,
+        f"Plan surgery at maximal response (MDT): {why} on neoadjuvant {last.drug.value}",
+        f"The tumour is responding or stable on neoadjuvant {_drug_dose(last)} "
+        f"({_month_text(months)}). Operate at maximal response after MDT review; continue the "
+        "TKI until shortly before surgery and resume it afterwards, to a total of at least 3 "
+        "years (D10).",
+        facts=facts,
+        missing=gaps,
+        numbers=(ev.ASIAN_NEOADJUVANT,),
+    )
+
+
+def _d11_continue(
+    case: GistCase, last: TkiCourse, months: float | None, facts: tuple[FactUsed, ...]
+) -> Recommendation:
+    res = resectability(case)
+    where = "still unresectable" if res is Resectability.UNRESECTABLE else "no shrinkage"
+    return emit(
+        "D11",
+        CITES["D11"],
+        Category.CONTINUE_CURRENT_THERAPY,
+        f"{where.capitalize()} after {months or 0:.0f} months of neoadjuvant {last.drug.value}: "
+        "MDT review",
+        f"The tumour has not shrunk enough for surgery after {months or 0:.0f} months: maximal "
+        "response has probably been reached. Review at the MDT whether surgery is now feasible; "
+        f"otherwise continue {_drug_dose(last)} while it helps, and on progression increase "
+        "the dose, then sunitinib, regorafenib and ripretinib as in advanced disease.",
+        facts=facts,
+    )
 
 
 def _d11_next(
@@ -542,7 +678,7 @@ _rule = functools.partial(card_rule, plan, CITES)
 _background = functools.partial(background_rule, plan, CITES)
 
 
-_SURGERY_CARDS = ("C1", "B2", "B4", "B5", "B6", "B7", "D5", "D6", "D7", "H5")
+_SURGERY_CARDS = ("C1", "B2", "B4", "B5", "B6", "B7", "D5", "D6", "D7", "D12", "D14")
 
 RULES_B: tuple[Rule, ...] = (
     _rule(
@@ -764,7 +900,7 @@ RULES_D: tuple[Rule, ...] = (
         "Monitoring during neoadjuvant TKI",
         "CT or PET-CT at close intervals; PET-CT helps judge early response if the genotype is "
         "unknown; some tumours can rapidly become unresectable, so monitor closely.",
-        ("D1", "D3", "D4", "D11"),
+        ("D1", "D3", "D4", "D11", "D13"),
         READS_D,
     ),
     _background(
@@ -772,7 +908,7 @@ RULES_D: tuple[Rule, ...] = (
         "1.D",
         "Timing of surgery after neoadjuvant TKI",
         "Operate at maximal response, which can take 6–12 months (PDQ; NCCN: at least 6 months).",
-        ("D1", "D3", "D4", "H5"),
+        ("D1", "D3", "D4", "D13", "D14"),
         READS_D,
         numbers=(ev.ASIAN_NEOADJUVANT,),
     ),
@@ -784,12 +920,14 @@ RULES_D: tuple[Rule, ...] = (
         "ripretinib (as §1.G).",
         (
             "on neoadjuvant TKI",
-            "still unresectable after ≥6 months, or progression while unresectable, or intolerance",
+            "after ≥6 months still unresectable or not shrinking, or progression while "
+            "unresectable, or intolerance",
         ),
         (Category.CONTINUE_CURRENT_THERAPY, Category.NEXT_LINE_TKI),
         READS_D,
         design_note=(
-            f"DESIGN: 'not enough' = still unresectable after {NEOADJUVANT_MIN_MONTHS:g} months. "
+            f"DESIGN: 'not enough' = after {NEOADJUVANT_MIN_MONTHS:g} months still unresectable, "
+            "or stable rather than shrinking (knowledge base 2026.2). "
             "Progression or intolerance while unresectable → the §1.G next step (no line number: "
             "neoadjuvant courses are not advanced-disease lines)."
         ),
@@ -809,15 +947,52 @@ RULES_D: tuple[Rule, ...] = (
     ),
 )
 
-RULES_H5: tuple[Rule, ...] = (
+RULES_D_2026: tuple[Rule, ...] = (
     _rule(
+        "D13",
+        "1.K",
+        "Neoadjuvant TKI already under way: continue and reassess",
+        "A TKI course that started while the GIST was localized and before any resection is "
+        "neoadjuvant, also when no resection has happened yet. It is never proposed again (no "
+        "start card, no draft order): continue it and reassess by CT/PET (D8/D9), unless D11, "
+        "D12 or D14 applies.",
+        (
+            "localized, not resected",
+            "a TKI course running that started before any metastasis or resection",
+            "no progression, not yet ready for surgery, under 6 months or response unknown",
+        ),
+        (NEO,),
+        READS_D,
+        design_note=(
+            "DESIGN from the definition of the neoadjuvant setting (§1.0). The card names the "
+            "drug, dose and month of therapy and carries no regimen, so no draft order "
+            "duplicates the running prescription."
+        ),
+    ),
+    _rule(
+        "D14",
+        "1.K",
+        "Responding on neoadjuvant TKI and resectable: surgery at maximal response",
+        "Surgery at maximal response after MDT review (D9); continue the TKI until shortly "
+        "before surgery and resume it after, to a total of at least 3 years (D10).",
+        (
+            "neoadjuvant course running, no progression",
+            "now judged resectable, or responding after ≥6 months of therapy",
+        ),
+        (SURGERY,),
+        READS_D,
+        numbers=(ev.ASIAN_NEOADJUVANT,),
+    ),
+)
+
+RULES_H5: tuple[Rule, ...] = (
+    _background(
         "H5",
         "1.H",
         "Primary became resectable on TKI: secondary surgery",
-        "Secondary surgery may benefit an advanced primary that became resectable on imatinib "
-        "(or a necrotic bleeding tumour with local progression).",
-        ("localized primary on neoadjuvant TKI", "now judged resectable", "not progressing"),
-        (SURGERY,),
+        "Secondary surgery may benefit an advanced primary that became resectable on imatinib, "
+        "or a necrotic bleeding tumour with local progression (2007 review).",
+        ("D12", "D14"),
         READS_D,
     ),
 )

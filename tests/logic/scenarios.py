@@ -119,18 +119,22 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
         ),
         {"D11"},
     ),
+    "D13 neoadjuvant under way, response pending": (
+        neo(genotype=KIT11, courses=(NEO_ACTIVE,)),
+        {"D13"},
+    ),
     "D12 progression on neoadjuvant": (
         neo(genotype=KIT11, courses=(NEO_ACTIVE,), response=ResponseStatus.WORSENED),
         {"D12"},
     ),
-    "H5 became resectable": (
+    "D14 became resectable (H5 folded in)": (
         neo(
             genotype=KIT11,
             resectability=Resectability.RESECTABLE,
             courses=(NEO_ACTIVE,),
             response=ResponseStatus.IMPROVED,
         ),
-        {"H5"},
+        {"D14"},
     ),
     "F1 high risk gastric": (resected(size=6.0, mitoses=6), {"F1"}),
     "F2 KIT exon 9": (resected(size=6.0, mitoses=6, genotype=Genotype.KIT_EXON_9), {"F2"}),
@@ -202,6 +206,14 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
             ),
         ),
         {"G16"},
+    ),
+    "G18 recurrence during adjuvant imatinib": (
+        advanced(
+            state=REC,
+            metastases=(PERI,),
+            courses=(course(Drug.IMATINIB, 400, setting=ADJ, start=D(2025, 1, 1)),),
+        ),
+        {"G18"},
     ),
     "H1 J1 responsive resectable": (
         advanced(

@@ -202,9 +202,11 @@ def test_response_before_the_current_line_does_not_count() -> None:
 def test_recurrence_during_adjuvant_imatinib_is_treated_as_imatinib_failure() -> None:
     adjuvant = course(Drug.IMATINIB, 400, setting=TherapySetting.ADJUVANT, start=D(2025, 1, 1))
     recs = evaluate(advanced(adjuvant, state=DiseaseState.RECURRENT))
-    card = only(recs, "G16")
+    # Knowledge base 2026.2 G18: the adjuvant course counts as line 1, so this is line 2 (G18).
+    card = only(recs, "G18")
     assert [r.drug for r in card.regimens] == ["imatinib", "sunitinib", "sunitinib"]
-    assert card.line == 1
+    assert card.line == 2
+    assert "G16" not in ids(recs)
 
 
 def test_possible_emergency_is_a_warning_and_keeps_elective_cards() -> None:

@@ -21,6 +21,7 @@ BACKGROUND = {
     "G17": ("G7 progression on 400", "G7"),
     "H6": ("H1 J1 responsive resectable", "H1"),
     "H7": ("G7 progression on 400", "H3"),
+    "H5": ("D14 became resectable (H5 folded in)", "D14"),
     "I7": ("I3 refractory bleeding", "I3"),
     "J3": ("H1 J1 responsive resectable", "J1"),
     "J4": ("J2 liver-only unresectable", "J2"),

@@ -69,16 +69,19 @@ KB_SOURCES = [
     "S37",
 ]
 
-KB_IDS = (
-    [f"B{i}" for i in range(1, 8)]
-    + [f"C{i}" for i in range(1, 6)]
-    + [f"D{i}" for i in range(1, 13)]
-    + [f"F{i}" for i in range(1, 10)]
-    + [f"G{i}" for i in range(1, 18)]
-    + [f"H{i}" for i in range(1, 8)]
-    + [f"I{i}" for i in range(1, 8)]
-    + [f"J{i}" for i in range(1, 6)]
-)
+#: Rows added by knowledge version 2026.2 (§1.K), each listed under the section it amends.
+KB_2026_2 = ["D13", "D14", "G18"]
+
+_ROWS_2026_1 = {"B": 7, "C": 5, "D": 12, "E": 0, "F": 9, "G": 17, "H": 7, "I": 7, "J": 5, "K": 0}
+
+KB_IDS = [
+    rule_id
+    for letter, rows in _ROWS_2026_1.items()
+    for rule_id in (
+        *(f"{letter}{i}" for i in range(1, rows + 1)),
+        *(i for i in KB_2026_2 if i[0] == letter),
+    )
+]
 
 
 def test_every_knowledge_base_row_is_a_rule_in_order() -> None:
