@@ -361,6 +361,9 @@ class GistCase:
     patient_id: str | None = None
     gist_condition_id: str | None = None
     unreadable: tuple[UnreadableInput, ...] = ()
+    #: Results used although only preliminary (input profile, "Result status"): cards that rely
+    #: on one of them say so.
+    preliminary_sources: tuple[Provenance, ...] = ()
     as_of: dt.date | None = None  # the day the case was built: facts are aged against it
 
     @property
