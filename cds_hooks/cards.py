@@ -129,9 +129,18 @@ HISTORY_CAVEAT = (
 
 
 def detail_of(rec: Recommendation, case: GistCase) -> str:
-    """The card's markdown detail; a TKI-starting card with no TKI history found says where the
-    history came from, so a pharmacy-only history is not silently read as "never on a TKI"."""
+    """The card's markdown detail. A card relying on a preliminary result says so; a TKI-starting
+    card with no TKI history found says where the history came from, so a pharmacy-only history
+    is not silently read as "never on a TKI"."""
     detail = card_detail(with_rule_evidence(rec), CITATIONS)
+    preliminary = {p.label() for p in case.preliminary_sources}
+    used = sorted({label for f in rec.facts_used for label in f.sources if label in preliminary})
+    if used:
+        detail += (
+            "\n\nPreliminary result used: "
+            + ", ".join(used)
+            + ". Confirm against the final report before acting."
+        )
     if case.has_gist and not case.tki_history and rec.category in _TKI_NAIVE_CATEGORIES:
         detail += "\n\n" + HISTORY_CAVEAT
     return detail

@@ -80,6 +80,7 @@ class Findings:
     #: Why a resection may have happened although no resection Procedure was read (P6): e.g. a
     #: margin Observation or a resection-specimen pathology report without its Procedure.
     resection_doubts: list[str] = field(default_factory=list)
+    preliminary: list[Provenance] = field(default_factory=list)
 
     def note_unreadable(self, resource: JsonObj, reason: str, kind: str) -> None:
         self.unreadable.append(
@@ -384,5 +385,6 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         patient_id=pid,
         gist_condition_id=resource_id(primary) if primary is not None else None,
         unreadable=_unreadable(found),
+        preliminary_sources=sort_sources(found.preliminary),
         as_of=today,
     )

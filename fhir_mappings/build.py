@@ -8,6 +8,7 @@ from the raw JSON -> assemble the case.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
@@ -213,13 +214,16 @@ def _extract_condition(entry: Entry, found: assemble.Findings) -> None:
 
 def _extract_observation(r: JsonObj, found: assemble.Findings) -> None:
     kind = observations.kind_of(r)
-    if kind is None:
+    if kind is None or text(r.get("status")) in observations.NOT_A_RESULT:
         return
+    if observations.is_preliminary(r):
+        found.preliminary.append(observations.provenance(r))
     result: object
     if kind in _OBS_READERS:
         attr, reader = _OBS_READERS[kind]
         result = reader(r)
         if isinstance(result, Candidate):
+            result = dataclasses.replace(result, rank=observations.rank(r))
             getattr(found, attr).append(result)
             if kind is ObsKind.SIZE:
                 found.size_targets[result.source] = observations.size_targets(r)
@@ -238,6 +242,7 @@ def _extract_observation(r: JsonObj, found: assemble.Findings) -> None:
     else:
         result = observations.flag(r, kind)
         if isinstance(result, Candidate):
+            result = dataclasses.replace(result, rank=observations.rank(r))
             (found.ntrk if kind is ObsKind.NTRK else found.sdh).append(result)
     if isinstance(result, str):
         found.note_unreadable(r, result, kind.value)

@@ -80,3 +80,21 @@ def with_zone(value: str) -> str | None:
     if m is None:
         return None
     return f"{m.group(1)}T{m.group(2)}{m.group(3) or ':00'}Z"
+
+
+def instant(value: Any) -> dt.datetime | None:
+    """A FHIR dateTime/instant as an aware UTC datetime, so two times in different zones compare
+    as the instants they are; a date or a zone-less time counts as UTC; None when unreadable."""
+    s = text(value)
+    if s is None:
+        return None
+    if "T" not in s:
+        day = parse(s)
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) if day else None
+    try:
+        moment = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)

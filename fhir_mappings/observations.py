@@ -88,6 +88,24 @@ def kind_of(observation: JsonObj) -> ObsKind | None:
     return None
 
 
+#: Observation statuses that count, and how they rank between same-day results of one fact.
+STATUS_RANK = {"preliminary": 0, "final": 1, "amended": 2, "corrected": 2, "appended": 2}
+#: Not a result (yet, or any more): never used (input profile, "Result status").
+NOT_A_RESULT = frozenset({"registered", "cancelled", "entered-in-error"})
+
+
+def rank(observation: JsonObj) -> tuple[int, float]:
+    """(status rank, issued instant) of an Observation: amended / corrected beat final, which
+    beats preliminary; then the later `issued` wins."""
+    status = text(observation.get("status")) or ""
+    issued = dates.instant(observation.get("issued"))
+    return STATUS_RANK.get(status, 1), issued.timestamp() if issued else 0.0
+
+
+def is_preliminary(observation: JsonObj) -> bool:
+    return text(observation.get("status")) == "preliminary"
+
+
 def provenance(observation: JsonObj) -> Provenance:
     return Provenance("Observation", resource_id(observation), dates.observation_date(observation))
 

@@ -26,6 +26,9 @@ class Candidate(Generic[T]):
 
     value: T
     source: Provenance
+    #: Which of two same-day results wins (input profile, "Result status"): higher first. For
+    #: Observations (status rank, issued instant); equal ranks that disagree are a conflict.
+    rank: tuple[int, float] = (0, 0.0)
 
     @property
     def day(self) -> dt.date:
@@ -46,6 +49,8 @@ def latest(candidates: Sequence[Candidate[T]], missing: str) -> Fact[T]:
         return Fact.unknown(missing)
     last_day = max(c.day for c in candidates)
     newest = [c for c in candidates if c.day == last_day]
+    best = max(c.rank for c in newest)
+    newest = [c for c in newest if c.rank == best]  # amended / later issued / final wins
     values = sorted({c.value for c in newest}, key=repr)
     sources = sort_sources([c.source for c in newest])
     when = "undated sources" if last_day == _UNDATED else f"sources dated {last_day.isoformat()}"
