@@ -60,10 +60,32 @@ def choose_patient(
     )
 
 
+def unresolvable_subject(entry: Entry, patient_urls: dict[str, str]) -> str | None:
+    """Why a resource's subject cannot be tied to a patient: it names the patient only by
+    identifier or display, or its reference is not a Patient (input profile, "Ownership")."""
+    for key in ("subject", "patient"):
+        element = entry.resource.get(key)
+        if element is None:
+            continue
+        ref = reference(obj(element))
+        if ref is None:
+            return f"its {key} names no patient reference (identifier or display only)"
+        if _patient_of_reference(ref, patient_urls) is None:
+            return f"its {key} reference {ref!r} is not a Patient of this record"
+        return None
+    return None
+
+
 def foreign(
     entry: Entry, patient_id: str | None, patient_urls: dict[str, str]
 ) -> UnreadableInput | None:
-    """A note when `entry` belongs to another patient than `patient_id`."""
+    """A note when `entry` belongs to another patient than `patient_id`, or cannot be tied to
+    a patient at all (never counted as this patient's)."""
+    if entry.resource.get("resourceType") != "Patient":
+        why = unresolvable_subject(entry, patient_urls)
+        if why is not None:
+            resource = entry.resource
+            return UnreadableInput(resource_type(resource), resource_id(resource), why)
     other = owner(entry, patient_urls)
     if patient_id is None or other is None or other == patient_id:
         return None

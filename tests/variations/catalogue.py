@@ -33,8 +33,9 @@ class Expect:
     why: str = ""
 
 
-def same() -> Expect:
-    return Expect("same")
+def same(phrase: str | None = None) -> Expect:
+    """The same cards (and, with `phrase`, the cards say it: e.g. a preliminary-result note)."""
+    return Expect("same", phrase.lower() if phrase else None)
 
 
 def named(phrase: str, cards: set[tuple[str, str]] | None = None, why: str = "") -> Expect:
@@ -219,7 +220,9 @@ def imatinib_dose_as_one_pill_named_strength(b: Json) -> None:
 def imatinib_200mg_bid_by_timing_code(b: Json) -> None:
     med = _id(b, "med1")
     _dose(med, 200, "mg")
-    _dosage(med)["timing"] = {"code": _concept("http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "BID")}
+    _dosage(med)["timing"] = {
+        "code": _concept("http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "BID")
+    }
 
 
 @variation(MED, "sb24-progression-line1-imatinib")
@@ -290,14 +293,24 @@ def unrelated_drug_by_name(b: Json) -> None:
     _drug_statement(b, "x-metformin", _concept(RXNORM, "860975", "metformin 500 MG Oral Tablet"))
 
 
-@variation(MED, "sb18-metastatic-naive-kit11", named("could not be identified", cards={("first-line-tki", "G1"), ("data-needed", "P5")}))
+@variation(
+    MED,
+    "sb18-metastatic-naive-kit11",
+    named("could not be identified", cards={("first-line-tki", "G1"), ("data-needed", "P5")}),
+)
 def unidentifiable_drug_code_only(b: Json) -> None:
     _drug_statement(b, "x-unknown-drug", _concept(RXNORM, "860975"))
 
 
-@variation(MED, "sb18-metastatic-naive-kit11", named("could not be identified", cards={("first-line-tki", "G1"), ("data-needed", "P5")}))
+@variation(
+    MED,
+    "sb18-metastatic-naive-kit11",
+    named("could not be identified", cards={("first-line-tki", "G1"), ("data-needed", "P5")}),
+)
 def unidentifiable_drug_local_code_only(b: Json) -> None:
-    _drug_statement(b, "x-local-drug", _concept("urn:oid:1.2.840.114350.1.13.0.1.7.2.798268", "MED99"))
+    _drug_statement(
+        b, "x-local-drug", _concept("urn:oid:1.2.840.114350.1.13.0.1.7.2.798268", "MED99")
+    )
 
 
 @variation(
@@ -326,7 +339,16 @@ def imatinib_history_as_monthly_dispenses_only(b: Json) -> None:
                 "dosageInstruction": [
                     {
                         "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
-                        "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet", "system": UCUM, "code": "{tbl}"}}],
+                        "doseAndRate": [
+                            {
+                                "doseQuantity": {
+                                    "value": 1,
+                                    "unit": "tablet",
+                                    "system": UCUM,
+                                    "code": "{tbl}",
+                                }
+                            }
+                        ],
                     }
                 ],
             },
@@ -376,4 +398,349 @@ def sunitinib_line_by_product_code(b: Json) -> None:
 
 @variation(MED, "sb27-progression-line4-ripretinib")
 def ripretinib_by_brand_display_in_coding(b: Json) -> None:
-    _id(b, "med4")["medicationCodeableConcept"] = {"coding": [{"system": "urn:oid:1.2.3.4", "code": "X1", "display": "Qinlock"}]}
+    _id(b, "med4")["medicationCodeableConcept"] = {
+        "coding": [{"system": "urn:oid:1.2.3.4", "code": "X1", "display": "Qinlock"}]
+    }
+
+
+# =================================================================================================
+# (b) units, comparators, odd values
+# =================================================================================================
+UNITS = "units and comparators"
+AMBIGUOUS = "does not say which risk band applies"
+
+
+def _size_obs(b: Json) -> Json:
+    return _id(b, "size1")
+
+
+def _size_q(b: Json) -> Json:
+    obs = _size_obs(b)
+    return obs["component"][0]["valueQuantity"] if "component" in obs else obs["valueQuantity"]  # type: ignore[no-any-return]
+
+
+def _mit_q(b: Json) -> Json:
+    return _id(b, "mitoses1")["valueQuantity"]  # type: ignore[no-any-return]
+
+
+def _set_size(b: Json, value: float, code: str = "cm", unit: str | None = None) -> None:
+    q = _size_q(b)
+    q.update({"value": value, "code": code, "unit": unit or code})
+
+
+HIGH = "sb10-resected-high-risk-kit11"
+
+
+@variation(UNITS, HIGH)
+def size_6cm_as_60mm(b: Json) -> None:
+    _set_size(b, 60, "mm")
+
+
+@variation(UNITS, HIGH)
+def size_unit_text_centimeters(b: Json) -> None:
+    _set_size(b, 6.0, "cm", "centimeters")
+
+
+@variation(UNITS, HIGH)
+def size_unit_text_only_mm(b: Json) -> None:
+    q = _size_q(b)
+    q.clear()
+    q.update({"value": 60, "unit": "mm"})
+
+
+@variation(UNITS, HIGH)
+def size_as_value_quantity_on_21889_1(b: Json) -> None:
+    obs = _size_obs(b)
+    obs["valueQuantity"] = obs.pop("component")[0]["valueQuantity"]
+
+
+@variation(UNITS, HIGH)
+def size_as_33728_7_observation(b: Json) -> None:
+    obs = _size_obs(b)
+    obs["valueQuantity"] = obs.pop("component")[0]["valueQuantity"]
+    obs["code"] = _concept(LOINC, "33728-7", "Size.maximum dimension in Tumor")
+
+
+@variation(
+    UNITS,
+    HIGH,
+    named(
+        AMBIGUOUS,
+        cards={("data-needed", "P5")},
+        why="'>5 cm' spans two bands: adjuvant advice waits for the size",
+    ),
+)
+def size_greater_than_5cm(b: Json) -> None:
+    _size_q(b)["value"] = 5
+    _size_q(b)["comparator"] = ">"
+
+
+@variation(UNITS, HIGH, named(AMBIGUOUS, cards={("data-needed", "P5")}))
+def size_at_least_6cm(b: Json) -> None:
+    _size_q(b)["comparator"] = ">="
+
+
+@variation(UNITS, HIGH, named(AMBIGUOUS, cards={("data-needed", "P5")}))
+def size_greater_than_50mm(b: Json) -> None:
+    _set_size(b, 50, "mm")
+    _size_q(b)["comparator"] = ">"
+
+
+@variation(UNITS, HIGH)
+def size_greater_than_12cm_is_one_band(b: Json) -> None:
+    _size_q(b)["value"] = 12
+    _size_q(b)["comparator"] = ">"
+
+
+@variation(UNITS, HIGH, named("disagree", cards={("data-needed", "P5")}))
+def size_code_cm_unit_text_mm(b: Json) -> None:
+    _set_size(b, 6.0, "cm", "mm")
+
+
+@variation(UNITS, HIGH, named("not cm or mm", cards={("data-needed", "P5")}))
+def size_in_inches(b: Json) -> None:
+    _set_size(b, 2.4, "[in_i]", "in")
+
+
+@variation(UNITS, HIGH, named(AMBIGUOUS, cards={("data-needed", "P5")}))
+def mitoses_greater_than_5(b: Json) -> None:
+    _mit_q(b).update({"value": 5, "comparator": ">"})
+
+
+@variation(UNITS, HIGH, named(AMBIGUOUS, cards={("data-needed", "P5")}))
+def mitoses_greater_than_10(b: Json) -> None:
+    _mit_q(b).update({"value": 10, "comparator": ">"})
+
+
+@variation(UNITS, HIGH)
+def mitoses_greater_than_12_is_one_band(b: Json) -> None:
+    _mit_q(b).update({"value": 12, "comparator": ">"})
+
+
+@variation(UNITS, HIGH)
+def mitoses_as_ratio_per_50_hpf(b: Json) -> None:
+    obs = _id(b, "mitoses1")
+    obs.pop("valueQuantity")
+    obs["valueRatio"] = {
+        "numerator": {"value": 6},
+        "denominator": {"value": 50, "unit": "HPF", "system": UCUM, "code": "[HPF]"},
+    }
+
+
+@variation(UNITS, HIGH)
+def mitoses_as_ratio_per_5_mm2(b: Json) -> None:
+    obs = _id(b, "mitoses1")
+    obs.pop("valueQuantity")
+    obs["valueRatio"] = {
+        "numerator": {"value": 6, "unit": "mitoses"},
+        "denominator": {"value": 5, "unit": "mm2", "system": UCUM, "code": "mm2"},
+    }
+
+
+@variation(UNITS, HIGH)
+def mitoses_per_5_mm2_code(b: Json) -> None:
+    _mit_q(b).update({"code": "/5.mm2", "unit": "per 5 mm2"})
+
+
+@variation(UNITS, HIGH, named("disagree", cards={("data-needed", "P5")}))
+def mitoses_code_50hpf_unit_text_10hpf(b: Json) -> None:
+    _mit_q(b)["unit"] = "/10 HPF"
+
+
+@variation(
+    UNITS,
+    "sb01-small-gastric-surveillance",
+    named(AMBIGUOUS, cards={("data-needed", "P5")}, why="'<2 cm' straddles the exactly-2-cm rule"),
+)
+def small_size_less_than_2cm(b: Json) -> None:
+    obs = _id(b, "size2")
+    q = obs["component"][0]["valueQuantity"] if "component" in obs else obs["valueQuantity"]
+    q.update({"value": 2, "unit": "cm", "code": "cm", "comparator": "<"})
+
+
+@variation(UNITS, "sb01-small-gastric-surveillance")
+def small_size_in_cm_not_mm(b: Json) -> None:
+    for rid in ("size1", "size2"):
+        obs = _id(b, rid)
+        q = obs["component"][0]["valueQuantity"] if "component" in obs else obs["valueQuantity"]
+        q.update({"value": 1.4, "unit": "cm", "code": "cm"})
+
+
+@variation(UNITS, "sb01-small-gastric-surveillance")
+def small_size_below_1_5cm_is_one_band(b: Json) -> None:
+    obs = _id(b, "size2")
+    q = obs["component"][0]["valueQuantity"] if "component" in obs else obs["valueQuantity"]
+    q.update({"value": 15, "unit": "mm", "code": "mm", "comparator": "<"})
+
+
+# =================================================================================================
+# (b) whose size
+# =================================================================================================
+WHOSE = "whose size"
+
+
+def _newer_size(b: Json, rid: str, cm: float, **extra: Any) -> Json:
+    obs = {
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "code": _concept(LOINC, "21889-1", "Size Tumor"),
+        "subject": _subject(b),
+        "effectiveDateTime": "2026-11-15",
+        "component": [
+            {
+                "code": _concept(LOINC, "33728-7"),
+                "valueQuantity": {"value": cm, "unit": "cm", "system": UCUM, "code": "cm"},
+            }
+        ],
+        **extra,
+    }
+    add(b, obs)
+    return obs
+
+
+def _haemangioma(b: Json) -> str:
+    add(
+        b,
+        {
+            "resourceType": "Condition",
+            "id": "x-haemangioma",
+            "code": _concept(SNOMED, "93469006", "Hemangioma of liver"),
+            "subject": _subject(b),
+        },
+    )
+    return "Condition/x-haemangioma"
+
+
+@variation(WHOSE, "sb01-small-gastric-surveillance")
+def newer_size_of_a_liver_haemangioma_by_focus(b: Json) -> None:
+    _newer_size(b, "x-hsize", 4.0, focus=[{"reference": _haemangioma(b)}])
+
+
+@variation(WHOSE, "sb01-small-gastric-surveillance")
+def newer_size_with_bodysite_lymph_node(b: Json) -> None:
+    _newer_size(b, "x-nsize", 3.0, bodySite=_concept(SNOMED, "59441001", "Lymph node"))
+
+
+@variation(WHOSE, "sb01-small-gastric-surveillance")
+def newer_size_with_bodysite_liver(b: Json) -> None:
+    _newer_size(b, "x-lsize", 3.0, bodySite=_concept(SNOMED, "10200004", "Liver"))
+
+
+@variation(WHOSE, "sb01-small-gastric-surveillance")
+def newer_size_with_bodysite_colon(b: Json) -> None:
+    _newer_size(b, "x-csize", 3.0, bodySite=_concept(SNOMED, "71854001", "Colon"))
+
+
+@variation(WHOSE, HIGH)
+def newer_pathology_size_of_the_gist_by_focus(b: Json) -> None:
+    size = _newer_size(b, "x-gsize", 7.0, focus=[{"reference": _gist_ref(b)}])
+    size["specimen"] = {"reference": "Specimen/x"}
+
+
+@variation(WHOSE, HIGH)
+def newer_size_with_bodysite_stomach(b: Json) -> None:
+    size = _newer_size(b, "x-ssize", 7.0, bodySite=_concept(SNOMED, "69695003", "Stomach"))
+    size["specimen"] = {"reference": "Specimen/x"}
+
+
+@variation(WHOSE, HIGH)
+def newer_small_size_of_another_lesion(b: Json) -> None:
+    size = _newer_size(b, "x-osize", 1.0, focus=[{"reference": _haemangioma(b)}])
+    size["specimen"] = {"reference": "Specimen/x"}
+
+
+# =================================================================================================
+# (b) result status, duplicates, amendments
+# =================================================================================================
+STATUS = "statuses and amendments"
+
+
+def _copy(b: Json, suffix: str, rid: str, **changes: Any) -> Json:
+    import copy
+
+    twin = copy.deepcopy(_id(b, suffix))
+    twin["id"] = rid
+    twin.update(changes)
+    add(b, twin)
+    return twin
+
+
+@variation(STATUS, HIGH, same("preliminary result used"))
+def size_preliminary(b: Json) -> None:
+    _size_obs(b)["status"] = "preliminary"
+
+
+@variation(STATUS, HIGH)
+def size_amended(b: Json) -> None:
+    _size_obs(b)["status"] = "amended"
+
+
+@variation(STATUS, HIGH)
+def mitoses_corrected(b: Json) -> None:
+    _id(b, "mitoses1")["status"] = "corrected"
+
+
+@variation(STATUS, HIGH)
+def final_size_supersedes_same_day_preliminary(b: Json) -> None:
+    prelim = _copy(b, "size1", "x-prelim", status="preliminary")
+    prelim["component"][0]["valueQuantity"]["value"] = 4.0
+
+
+@variation(STATUS, HIGH)
+def amended_size_same_day_wins_without_conflict(b: Json) -> None:
+    amended = _copy(b, "size1", "x-amended", status="amended")
+    amended["component"][0]["valueQuantity"]["value"] = 7.5
+
+
+@variation(STATUS, HIGH)
+def corrected_mitoses_same_day_wins(b: Json) -> None:
+    corrected = _copy(b, "mitoses1", "x-corrected", status="corrected")
+    corrected["valueQuantity"]["value"] = 8
+
+
+@variation(STATUS, HIGH)
+def later_issued_size_same_day_wins(b: Json) -> None:
+    _size_obs(b)["component"][0]["valueQuantity"]["value"] = 3.0
+    later = _copy(b, "size1", "x-later", issued="2026-11-16T08:00:00+01:00")
+    later["component"][0]["valueQuantity"]["value"] = 6.0
+
+
+@variation(STATUS, HIGH)
+def registered_newer_size_is_not_a_result(b: Json) -> None:
+    reg = _copy(b, "size1", "x-registered", status="registered", effectiveDateTime="2026-11-10")
+    reg["component"][0]["valueQuantity"]["value"] = 1.0
+
+
+@variation(STATUS, HIGH)
+def cancelled_newer_mitoses(b: Json) -> None:
+    cancelled = _copy(
+        b, "mitoses1", "x-cancelled", status="cancelled", effectiveDateTime="2026-11-10"
+    )
+    cancelled["valueQuantity"]["value"] = 0
+
+
+@variation(STATUS, HIGH)
+def entered_in_error_newer_size(b: Json) -> None:
+    wrong = _copy(b, "size1", "x-eie", status="entered-in-error", effectiveDateTime="2026-11-10")
+    wrong["component"][0]["valueQuantity"]["value"] = 1.0
+
+
+@variation(STATUS, HIGH)
+def exact_duplicate_size_resource(b: Json) -> None:
+    _copy(b, "size1", "x-duplicate")
+
+
+@variation(
+    STATUS,
+    HIGH,
+    named(
+        "sources dated",
+        cards={("data-needed", "P5")},
+        why="two finals on one day disagree and no issued orders them: a conflict, reported",
+    ),
+)
+def same_day_final_sizes_disagree_without_issued(b: Json) -> None:
+    _size_obs(b).pop("issued", None)
+    other = _copy(b, "size1", "x-other")
+    other["component"][0]["valueQuantity"]["value"] = 1.5
