@@ -81,6 +81,8 @@ class Findings:
     #: margin Observation or a resection-specimen pathology report without its Procedure.
     resection_doubts: list[str] = field(default_factory=list)
     preliminary: list[Provenance] = field(default_factory=list)
+    other_cancers: list[JsonObj] = field(default_factory=list)
+    emergency_days: dict[Provenance, dt.date | None] = field(default_factory=dict)
 
     def note_unreadable(self, resource: JsonObj, reason: str, kind: str) -> None:
         self.unreadable.append(
@@ -314,7 +316,70 @@ def _patient(found: Findings, pid: str | None) -> JsonObj | None:
     return min(mine, key=lambda p: resource_id(p) or "") if mine else None
 
 
+def _is_gist_ref(found: Findings, ref: str) -> bool:
+    ids = {i for c in found.primaries if (i := resource_id(c))}
+    return ref in found.primary_urls or any(conditions.references_condition(ref, i) for i in ids)
+
+
+def _screen_metastases(found: Findings) -> None:
+    """Keep only confirmed metastases of the GIST: one linked to another primary is not a GIST
+    metastasis, a provisional / unconfirmed / differential one is only possible; both are named
+    so the pathway never switches, or stays, silently (input profile, "Metastases and other
+    cancers")."""
+    kept: list[JsonObj] = []
+    for m in found.metastases:
+        linked = conditions.related_primaries(m)
+        if linked and not any(_is_gist_ref(found, ref) for ref in linked):
+            found.note_unreadable(
+                m,
+                f"metastasis linked to {', '.join(linked)}, not to the GIST: not counted as a "
+                "GIST metastasis",
+                "metastasis",
+            )
+        elif conditions.is_tentative(m):
+            status = conditions.verification(m)
+            found.note_unreadable(
+                m,
+                f"possible metastasis (verificationStatus {status}): not counted until confirmed; "
+                "if confirmed the disease is advanced",
+                "metastasis",
+            )
+        else:
+            kept.append(m)
+    found.metastases = kept
+    if found.primaries:
+        for other in found.other_cancers:
+            found.note_unreadable(
+                other,
+                f"another primary cancer is recorded ({conditions.cancer_label(other)}): "
+                "metastases may come from it; review the GIST recommendation with it in mind",
+                "other cancer",
+            )
+
+
+def _screen_emergencies(found: Findings, today: dt.date) -> None:
+    """An emergency counts only when dated within EMERGENCY_CURRENT_DAYS of today; an undated one
+    is named (its currency is unknown), an older one is history."""
+    kept: list[EmergencyFinding] = []
+    for e in found.emergencies:
+        day = found.emergency_days.get(e.source)
+        if day is None:
+            found.unreadable.append(
+                UnreadableInput(
+                    "Condition",
+                    e.source.resource_id,
+                    f"{e.kind.value} without an onset or recorded date: whether it is current "
+                    "is unknown",
+                )
+            )
+        elif (today - day).days <= conditions.EMERGENCY_CURRENT_DAYS:
+            kept.append(e)
+    found.emergencies = kept
+
+
 def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
+    _screen_metastases(found)
+    _screen_emergencies(found, today)
     primary = _primary(found)
     resection, resected = _resection(found)
     resection_day = resection.value.date if resection.value else None

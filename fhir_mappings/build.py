@@ -199,17 +199,28 @@ def _extract(entry: Entry, med_index: Mapping[str, JsonObj], found: assemble.Fin
 
 def _extract_condition(entry: Entry, found: assemble.Findings) -> None:
     r = entry.resource
-    if conditions.is_primary_gist(r):
+    if conditions.is_primary_gist(r) and conditions.is_differential(r):
+        found.note_unreadable(
+            r,
+            "GIST is only a differential diagnosis here (verificationStatus differential); "
+            "it is not taken as the diagnosis until confirmed",
+            "Condition",
+        )
+    elif conditions.is_primary_gist(r):
         found.primaries.append(r)
         if entry.full_url:
             found.primary_urls.add(entry.full_url)
+    if conditions.is_other_cancer(r):
+        found.other_cancers.append(r)
     if conditions.is_metastasis(r):
         found.metastases.append(r)
     if conditions.is_nf1(r):
         found.nf1.append(conditions.provenance(r))
     if conditions.is_rupture(r):
         found.rupture.append(Candidate(True, conditions.provenance(r)))
-    found.emergencies.extend(conditions.emergencies(r))
+    for finding in conditions.emergencies(r):
+        found.emergencies.append(finding)
+        found.emergency_days[finding.source] = conditions.emergency_day(r)
 
 
 def _extract_observation(r: JsonObj, found: assemble.Findings) -> None:

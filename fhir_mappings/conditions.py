@@ -5,6 +5,7 @@ Codes and sites per the input profile and the knowledge base §5.1–5.2 ([S14][
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from fhir_mappings import codes, dates
@@ -47,11 +48,55 @@ def _histology_is_gist(condition: JsonObj) -> bool:
 
 
 def is_primary_gist(condition: JsonObj) -> bool:
+    """Coded as GIST (any verification status; see `is_differential`)."""
     code = condition.get("code")
     return (
         has_code(code, codes.SNOMED, codes.GIST_SNOMED)
         or has_code(code, codes.ICD10CM, frozenset(codes.GIST_ICD10))
         or _histology_is_gist(condition)
+    )
+
+
+def verification(condition: JsonObj) -> str | None:
+    return status_code(condition, "verificationStatus")
+
+
+def is_differential(condition: JsonObj) -> bool:
+    """A GIST Condition that is only one of the differential diagnoses: not the diagnosis."""
+    return verification(condition) == "differential"
+
+
+def is_tentative(condition: JsonObj) -> bool:
+    """provisional / unconfirmed / differential (input profile, "Metastases and other cancers")."""
+    return verification(condition) in codes.TENTATIVE_VERIFICATION
+
+
+def related_primaries(condition: JsonObj) -> list[str]:
+    """The Conditions an mCODE related-primary-cancer-condition extension points at."""
+    return [
+        ref
+        for ext in extensions(condition, codes.EXT_RELATED_PRIMARY)
+        if (ref := obj(ext.get("valueReference")).get("reference")) and isinstance(ref, str)
+    ]
+
+
+def is_other_cancer(condition: JsonObj) -> bool:
+    """A primary malignancy that is not GIST (ICD-10-CM C00-C96 other than C49.A- and the
+    secondary-neoplasm codes C77-C79), e.g. a breast cancer on the same record."""
+    if is_primary_gist(condition) or is_metastasis(condition):
+        return False
+    return any(
+        c[:1] == "C" and c[1:3].isdigit() and int(c[1:3]) <= 96
+        for c in codes_in(condition.get("code"), codes.ICD10CM)
+    )
+
+
+def cancer_label(condition: JsonObj) -> str:
+    concept = obj(condition.get("code"))
+    return (
+        words({"text": concept.get("text")})
+        or next((d or c for _, c, d in codings(concept) if d or c), None)
+        or "unnamed"
     )
 
 
@@ -164,8 +209,26 @@ _EMERGENCY_RULES = (
 )
 
 
+#: An emergency counts only this recently (input profile, "Emergencies are current").
+EMERGENCY_CURRENT_DAYS = 30
+
+
+def emergency_day(condition: JsonObj) -> dt.date | None:
+    """The latest of onset and recorded date: an old event recorded today is judged by both."""
+    days = [
+        d
+        for d in (
+            dates.onset_date(condition),
+            dates.parse(condition.get("recordedDate")),
+        )
+        if d is not None
+    ]
+    return max(days) if days else None
+
+
 def _is_current(condition: JsonObj) -> bool:
-    """Active (or recurrence/relapse, or no clinicalStatus) and no abatement[x]."""
+    """Active (or recurrence/relapse, or no clinicalStatus) and no abatement[x]; the 30-day
+    window is applied when the case is assembled (it needs today's date)."""
     if not is_active(condition):
         return False
     return not any(k.startswith("abatement") for k in condition)

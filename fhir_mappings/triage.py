@@ -58,6 +58,7 @@ def family(resource: JsonObj, medication_index: Mapping[str, JsonObj]) -> Family
             or conditions.is_metastasis(resource)
             or conditions.is_nf1(resource)
             or conditions.is_emergency_candidate(resource)
+            or conditions.is_other_cancer(resource)
             or malformed_code(resource)
         )
         return Family.CONDITION if relevant else None

@@ -244,6 +244,7 @@ def test_provisional_perforation_is_only_possible() -> None:
         verificationStatus=f.cc(
             "http://terminology.hl7.org/CodeSystem/condition-ver-status", "provisional"
         ),
+        onsetDateTime="2024-05-25",  # current: within 30 days of TODAY
     )
     (e,) = build_case([f.gist(), c], today=TODAY).emergencies
     assert e.certainty is Certainty.POSSIBLE

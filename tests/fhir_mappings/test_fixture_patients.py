@@ -9,12 +9,9 @@ from typing import Any
 
 from fhir_mappings import build_case
 from logic.case import (
-    Certainty,
     Diagnosis,
     DiseaseState,
     Drug,
-    EmergencyFinding,
-    EmergencyKind,
     FactStatus,
     Genotype,
     Margin,
@@ -151,13 +148,9 @@ def test_transaction_metastatic_kit9_three_lines_and_focal_progression() -> None
     assert case.current_course is not None
     assert case.current_course.drug is Drug.REGORAFENIB
     assert case.response.get() == ResponseAssessment(ResponseStatus.WORSENED, D(2022, 1, 20), 1)
-    assert case.emergencies == (
-        EmergencyFinding(
-            EmergencyKind.OBSTRUCTION,
-            Certainty.POSSIBLE,
-            Provenance("Condition", "obstruction", D(2022, 2, 1)),
-        ),
-    )
+    # The obstruction of 2022-02-01 is history on 2024-01-01: an emergency counts only within
+    # 30 days of its onset or recorded date (input profile, "Emergencies are current").
+    assert case.emergencies == ()
     assert case.tumour_size.status is FactStatus.UNKNOWN
     assert case.unreadable == (
         UnreadableInput(
