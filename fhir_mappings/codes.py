@@ -136,6 +136,13 @@ L_DISEASE_STATUS: Final = "97509-4"
 L_VARIANT: Final = "69548-6"
 L_GENE_STUDIED: Final = "48018-6"
 L_PROTEIN_HGVS: Final = "48005-3"
+L_CLINICAL_SIGNIFICANCE: Final = "53037-8"  # [S15]
+L_EXON: Final = "47999-8"  # exon (Genomics Reporting IG) [S15]
+#: LOINC answer list of 53037-8 (ACMG classes); corroborated by public Genomics Reporting
+#: examples and code tables. Only the first two define a genotype (input profile).
+SIGNIFICANCE_PATHOGENIC: Final = frozenset({"LA6668-3", "LA26332-9"})
+SIGNIFICANCE_UNCERTAIN: Final = frozenset({"LA26333-7"})
+SIGNIFICANCE_BENIGN: Final = frozenset({"LA26334-5", "LA6675-8"})
 LA_PRESENT: Final = "LA9633-4"
 LA_ABSENT: Final = "LA9634-2"
 SURGICAL_PROCEDURE_SNOMED: Final = "387713003"  # category, input profile

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from fhir_mappings import codes
-from fhir_mappings.jsonpath import JsonObj, codings, has_code, integer, obj, objs, text
+from fhir_mappings.jsonpath import JsonObj, codings, has_code, integer, obj, objs, text, words
 from fhir_mappings.observations import provenance
 from fhir_mappings.selection import Candidate, latest, sort_sources
 from logic.case import Fact, FactStatus, Genotype, Provenance
@@ -46,6 +47,7 @@ class ProteinChange:
     ref: str  # one-letter amino acid
     codon: int
     alt: str | None  # one-letter amino acid for a substitution, else None
+    synonymous: bool = False  # `p.Leu576=` or `p.L576L`: the protein is unchanged
 
     @property
     def short(self) -> str:
@@ -67,7 +69,8 @@ def parse_protein(hgvs: str) -> ProteinChange | None:
         return None
     rest = m.group("rest")
     alt = _one_letter(rest) if rest and re.fullmatch(_AA, rest) else None
-    return ProteinChange(ref, int(m.group("pos")), alt)
+    synonymous = rest == "=" or alt == ref
+    return ProteinChange(ref, int(m.group("pos")), alt, synonymous)
 
 
 def exon_for(gene: str, codon: int) -> int | None:
@@ -119,7 +122,61 @@ def _hgvs(component: JsonObj | None) -> str | None:
     )
 
 
-def variant(observation: JsonObj) -> VariantFinding | str:
+class Significance(StrEnum):
+    PATHOGENIC = "pathogenic or likely pathogenic"
+    UNCERTAIN = "of uncertain significance"
+    BENIGN = "benign or likely benign"
+
+
+_SIGNIFICANCE_WORDS = (
+    ("uncertain", Significance.UNCERTAIN),
+    ("vus", Significance.UNCERTAIN),
+    ("unknown significance", Significance.UNCERTAIN),
+    ("benign", Significance.BENIGN),
+    ("pathogenic", Significance.PATHOGENIC),
+)
+
+
+def significance(observation: JsonObj) -> Significance | None:
+    """The clinical significance component (LOINC 53037-8), by answer code or words; None when
+    the report gives none."""
+    component = _component(observation, codes.LOINC, codes.L_CLINICAL_SIGNIFICANCE)
+    if component is None:
+        return None
+    concept = component.get("valueCodeableConcept")
+    for system, code, _ in codings(concept):
+        if system == codes.LOINC and code in codes.SIGNIFICANCE_PATHOGENIC:
+            return Significance.PATHOGENIC
+        if system == codes.LOINC and code in codes.SIGNIFICANCE_UNCERTAIN:
+            return Significance.UNCERTAIN
+        if system == codes.LOINC and code in codes.SIGNIFICANCE_BENIGN:
+            return Significance.BENIGN
+    label = words(concept) or (text(component.get("valueString")) or "").lower()
+    return next((sig for word, sig in _SIGNIFICANCE_WORDS if word in label), Significance.UNCERTAIN)
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _exon(observation: JsonObj) -> int | None:
+    """gist#exon (valueInteger), else LOINC 47999-8 as an integer, string ("Exon 11", "11/21")
+    or concept text."""
+    explicit = _component(observation, codes.GIST, codes.G_EXON)
+    if explicit is not None:
+        return integer(explicit.get("valueInteger"))
+    loinc = _component(observation, codes.LOINC, codes.L_EXON)
+    if loinc is None:
+        return None
+    if (value := integer(loinc.get("valueInteger"))) is not None:
+        return value
+    label = text(loinc.get("valueString")) or words(loinc.get("valueCodeableConcept"))
+    m = _NUMBER.search(label or "")
+    return int(m.group()) if m else None
+
+
+def variant(observation: JsonObj) -> VariantFinding | str | None:
+    """The variant, a reason it cannot be used (named), or None when it is correctly ignored (a
+    benign or synonymous variant does not define a genotype: input profile)."""
     value = observation.get("valueCodeableConcept")
     if has_code(value, codes.LOINC, codes.LA_PRESENT):
         present = True
@@ -130,8 +187,16 @@ def variant(observation: JsonObj) -> VariantFinding | str:
     gene = _gene(_component(observation, codes.LOINC, codes.L_GENE_STUDIED))
     hgvs = _hgvs(_component(observation, codes.LOINC, codes.L_PROTEIN_HGVS))
     protein = parse_protein(hgvs) if hgvs else None
-    exon_component = _component(observation, codes.GIST, codes.G_EXON)
-    exon = integer(exon_component.get("valueInteger")) if exon_component else None
+    exon = _exon(observation)
+    if present:
+        sig = significance(observation)
+        if sig is Significance.BENIGN or (protein is not None and protein.synonymous):
+            return None
+        if sig is Significance.UNCERTAIN:
+            shown = " ".join(p for p in (gene, hgvs) if p) or "variant"
+            return (
+                f"{shown} is a variant of uncertain significance: it does not define the genotype"
+            )
     if hgvs and protein is None and exon is None:
         return f"protein change {hgvs!r} is not a readable p.HGVS"
     if exon is None and gene and protein:
