@@ -744,3 +744,455 @@ def same_day_final_sizes_disagree_without_issued(b: Json) -> None:
     _size_obs(b).pop("issued", None)
     other = _copy(b, "size1", "x-other")
     other["component"][0]["valueQuantity"]["value"] = 1.5
+
+
+# =================================================================================================
+# (c) codes and references
+# =================================================================================================
+CODES = "codes and references"
+
+
+def _icd(b: Json, suffix: str, new_code: str | None = None, system: str | None = None) -> None:
+    for coding in _id(b, suffix)["code"]["coding"]:
+        if coding.get("system") == ICD10:
+            if new_code is not None:
+                coding["code"] = new_code
+            if system is not None:
+                coding["system"] = system
+
+
+@variation(CODES, "sb08-resected-low-risk")
+def icd10_dotless_on_gist(b: Json) -> None:
+    _icd(b, "gist1", "C49A2")
+
+
+@variation(CODES, "sb08-resected-low-risk")
+def icd10_oid_system_on_gist(b: Json) -> None:
+    _icd(b, "gist1", system=ICD10_OID)
+
+
+@variation(CODES, "sb08-resected-low-risk")
+def icd10_dotless_lower_case_with_oid(b: Json) -> None:
+    _icd(b, "gist1", "c49a2", ICD10_OID)
+
+
+@variation(CODES, "sb19-metastatic-naive-kit-exon9")
+def icd10_dotless_gist_and_metastasis(b: Json) -> None:
+    _icd(b, "gist1", "C49A3")
+    _icd(b, "met1", "C786")
+
+
+@variation(CODES, "sb27-progression-line4-ripretinib")
+def icd10_dotless_five_character_metastasis(b: Json) -> None:
+    _icd(b, "met2", "C7800", ICD10_OID)
+
+
+@variation(CODES, HIGH)
+def hgnc_gene_id_system(b: Json) -> None:
+    for component in _id(b, "variant1")["component"]:
+        for coding in component.get("valueCodeableConcept", {}).get("coding", []):
+            if coding.get("system") == "http://www.genenames.org":
+                coding["system"] = "http://www.genenames.org/geneId"
+
+
+@variation(CODES, "sb24-progression-line1-imatinib")
+def subjects_as_absolute_urls(b: Json) -> None:
+    for r in resources(b):
+        if "subject" in r:
+            r["subject"]["reference"] = "https://ehr.example.org/fhir/" + r["subject"]["reference"]
+
+
+@variation(CODES, "sb24-progression-line1-imatinib")
+def subjects_versioned(b: Json) -> None:
+    for r in resources(b):
+        if "subject" in r:
+            r["subject"]["reference"] += "/_history/3"
+
+
+@variation(CODES, HIGH)
+def procedure_reason_reference_absolute(b: Json) -> None:
+    proc = _id(b, "proc1")
+    proc["reasonReference"][0]["reference"] = "https://ehr.example.org/fhir/" + _gist_ref(b)
+
+
+@variation(CODES, "sb24-progression-line1-imatinib")
+def related_primary_reference_absolute(b: Json) -> None:
+    ext = _id(b, "met1")["extension"][0]
+    ext["valueReference"]["reference"] = "https://ehr.example.org/fhir/" + _gist_ref(b)
+
+
+# =================================================================================================
+# (c) ownership
+# =================================================================================================
+OWNER = "ownership"
+NO_REF = "identifier or display only"
+
+
+@variation(
+    OWNER,
+    HIGH,
+    named(
+        NO_REF,
+        cards={("data-needed", "P5")},
+        why="the mitotic count cannot be tied to the patient: not used, named",
+    ),
+)
+def mitoses_subject_identifier_only(b: Json) -> None:
+    _id(b, "mitoses1")["subject"] = {"identifier": {"system": "urn:mrn", "value": "12345"}}
+
+
+@variation(OWNER, "sb18-metastatic-naive-kit11", named(NO_REF))
+def one_metastasis_subject_display_only(b: Json) -> None:
+    _id(b, "met1")["subject"] = {"display": "Jane Doe"}
+
+
+@variation(
+    OWNER,
+    "sb24-progression-line1-imatinib",
+    named(
+        NO_REF,
+        cards={("first-line-tki", "G1"), ("data-needed", "P5")},
+        why="the imatinib record is not this patient's as far as we can tell: named",
+    ),
+)
+def medication_subject_identifier_only(b: Json) -> None:
+    _id(b, "med1")["subject"] = {"identifier": {"value": "MRN-1"}, "display": "Patient"}
+
+
+@variation(OWNER, "sb18-metastatic-naive-kit11", named("is not a patient of this record"))
+def metastasis_subject_is_a_group(b: Json) -> None:
+    _id(b, "met2")["subject"] = {"reference": "Group/cohort-7"}
+
+
+@variation(OWNER, "sb18-metastatic-naive-kit11", named("belongs to patient/"))
+def metastasis_of_another_patient(b: Json) -> None:
+    _id(b, "met2")["subject"] = {"reference": "Patient/someone-else"}
+
+
+# =================================================================================================
+# (c) emergencies are current
+# =================================================================================================
+EMERG = "emergencies"
+PERF = "sb34-emergency-perforation"
+#: Without a current emergency this localized small-bowel GIST gets the elective surgery card and
+#: a data request (resectability not recorded).
+ELECTIVE = {("surgery", "C1"), ("data-needed", "P5")}
+
+
+def _emerg(b: Json) -> Json:
+    return _id(b, "emerg1")
+
+
+def _days_ago(days: int) -> str:
+    import datetime as dt
+
+    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+
+
+@variation(EMERG, PERF, changed(ELECTIVE, "a 2021 perforation is history: elective advice"))
+def perforation_from_2021_still_active(b: Json) -> None:
+    _emerg(b).update({"onsetDateTime": "2021-03-02", "recordedDate": "2021-03-02"})
+
+
+@variation(
+    EMERG,
+    PERF,
+    changed(ELECTIVE, "absent clinicalStatus does not make an old one current"),
+)
+def perforation_from_2021_without_clinical_status(b: Json) -> None:
+    _emerg(b).update({"onsetDateTime": "2021-03-02", "recordedDate": "2021-03-02"})
+    _emerg(b).pop("clinicalStatus")
+
+
+@variation(EMERG, PERF, changed(ELECTIVE, "40 days ago is outside the 30-day window"))
+def perforation_40_days_ago(b: Json) -> None:
+    _emerg(b).update({"onsetDateTime": _days_ago(40), "recordedDate": _days_ago(40)})
+
+
+@variation(EMERG, PERF)
+def perforation_20_days_ago(b: Json) -> None:
+    _emerg(b).update({"onsetDateTime": _days_ago(20), "recordedDate": _days_ago(20)})
+
+
+@variation(EMERG, PERF)
+def perforation_old_onset_recorded_this_week(b: Json) -> None:
+    _emerg(b).update({"onsetDateTime": "2021-03-02", "recordedDate": _days_ago(3)})
+
+
+@variation(EMERG, PERF, changed(ELECTIVE, "abated: not current"))
+def perforation_abated(b: Json) -> None:
+    _emerg(b)["abatementDateTime"] = _days_ago(2)
+
+
+@variation(
+    EMERG,
+    PERF,
+    named(
+        "whether it is current is unknown",
+        cards=ELECTIVE,
+        why="an undated perforation is named, not raised as current",
+    ),
+)
+def perforation_undated(b: Json) -> None:
+    _emerg(b).pop("onsetDateTime")
+    _emerg(b).pop("recordedDate")
+
+
+@variation(EMERG, PERF)
+def perforation_onset_in_utc(b: Json) -> None:
+    day = _emerg(b)["onsetDateTime"][:10]
+    _emerg(b)["onsetDateTime"] = day + "T04:40:00Z"
+
+
+@variation(EMERG, "sb18-metastatic-naive-kit11")
+def old_gi_bleed_from_2020(b: Json) -> None:
+    add(
+        b,
+        {
+            "resourceType": "Condition",
+            "id": "x-old-bleed",
+            "clinicalStatus": _concept(
+                "http://terminology.hl7.org/CodeSystem/condition-clinical", "active"
+            ),
+            "code": _concept(SNOMED, "74474003", "Gastrointestinal hemorrhage"),
+            "subject": _subject(b),
+            "onsetDateTime": "2020-05-01",
+        },
+    )
+
+
+# =================================================================================================
+# (c) metastases and other cancers
+# =================================================================================================
+METS = "metastases and other cancers"
+
+
+def _metastasis(
+    b: Json,
+    rid: str,
+    verification: str = "confirmed",
+    related: str | None = None,
+    code: Json | None = None,
+) -> Json:
+    met: Json = {
+        "resourceType": "Condition",
+        "id": rid,
+        "clinicalStatus": _concept(
+            "http://terminology.hl7.org/CodeSystem/condition-clinical", "active"
+        ),
+        "verificationStatus": _concept(
+            "http://terminology.hl7.org/CodeSystem/condition-ver-status", verification
+        ),
+        "code": code or _concept(SNOMED, "94381002", "Secondary malignant neoplasm of liver"),
+        "subject": _subject(b),
+        "onsetDateTime": _days_ago(5),
+    }
+    if related is not None:
+        met["extension"] = [
+            {
+                "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-related-primary-cancer-condition",
+                "valueReference": {"reference": related},
+            }
+        ]
+    add(b, met)
+    return met
+
+
+def _breast_cancer(b: Json) -> str:
+    add(
+        b,
+        {
+            "resourceType": "Condition",
+            "id": "x-breast",
+            "clinicalStatus": _concept(
+                "http://terminology.hl7.org/CodeSystem/condition-clinical", "active"
+            ),
+            "code": _concept(ICD10, "C50.911", "Malignant neoplasm of right female breast"),
+            "subject": _subject(b),
+            "onsetDateTime": "2019-02-01",
+        },
+    )
+    return "Condition/x-breast"
+
+
+@variation(METS, HIGH, named("another primary cancer"))
+def bone_metastasis_of_a_breast_cancer(b: Json) -> None:
+    _metastasis(b, "x-bone", related=_breast_cancer(b), code=_concept(ICD10, "C79.51"))
+
+
+@variation(METS, HIGH, named("another primary cancer"))
+def breast_cancer_on_the_record(b: Json) -> None:
+    _breast_cancer(b)
+
+
+@variation(METS, HIGH, named("not to the gist"))
+def metastasis_linked_to_an_unknown_condition(b: Json) -> None:
+    _metastasis(b, "x-linked", related="Condition/not-sent")
+
+
+@variation(METS, HIGH, named("possible metastasis"))
+def provisional_liver_metastasis(b: Json) -> None:
+    _metastasis(b, "x-prov", "provisional")
+
+
+@variation(METS, HIGH, named("possible metastasis"))
+def unconfirmed_liver_metastasis(b: Json) -> None:
+    _metastasis(b, "x-unconf", "unconfirmed")
+
+
+@variation(METS, HIGH, named("possible metastasis"))
+def differential_peritoneal_metastasis(b: Json) -> None:
+    _metastasis(b, "x-diff", "differential", code=_concept(ICD10, "C78.6"))
+
+
+@variation(METS, HIGH)
+def refuted_liver_metastasis(b: Json) -> None:
+    _metastasis(b, "x-refuted", "refuted")
+
+
+@variation(METS, HIGH)
+def entered_in_error_liver_metastasis(b: Json) -> None:
+    _metastasis(b, "x-eie", "entered-in-error")
+
+
+@variation(METS, "sb18-metastatic-naive-kit11")
+def metastasis_without_related_primary_extension(b: Json) -> None:
+    _id(b, "met1").pop("extension")
+
+
+@variation(
+    METS,
+    "sb18-metastatic-naive-kit11",
+    named(
+        "differential",
+        cards={("data-needed", "P5")},
+        why="GIST only a differential diagnosis: no GIST card, the record is named",
+    ),
+)
+def gist_only_a_differential_diagnosis(b: Json) -> None:
+    _id(b, "gist1")["verificationStatus"] = _concept(
+        "http://terminology.hl7.org/CodeSystem/condition-ver-status", "differential"
+    )
+
+
+# =================================================================================================
+# (c) genomic variants
+# =================================================================================================
+GENES = "genomics"
+
+
+def _variant(
+    b: Json,
+    rid: str,
+    gene: tuple[str, str],
+    hgvs: str | None,
+    significance: tuple[str, str] | None = None,
+    present: bool = True,
+) -> Json:
+    components: list[Json] = [
+        {
+            "code": _concept(LOINC, "48018-6"),
+            "valueCodeableConcept": _concept("http://www.genenames.org", gene[0], gene[1]),
+        }
+    ]
+    if hgvs:
+        components.append(
+            {"code": _concept(LOINC, "48005-3"), "valueCodeableConcept": {"text": hgvs}}
+        )
+    if significance:
+        components.append(
+            {
+                "code": _concept(LOINC, "53037-8"),
+                "valueCodeableConcept": _concept(LOINC, *significance),
+            }
+        )
+    obs: Json = {
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "code": _concept(LOINC, "69548-6"),
+        "subject": _subject(b),
+        "effectiveDateTime": _days_ago(20),
+        "valueCodeableConcept": _concept(LOINC, "LA9633-4" if present else "LA9634-2"),
+        "component": components,
+    }
+    add(b, obs)
+    return obs
+
+
+PDGFRA = ("HGNC:8803", "PDGFRA")
+KIT = ("HGNC:6342", "KIT")
+SDH = "sb14-resected-sdh-deficient"
+
+
+def _significance(obs: Json, code: str, display: str) -> None:
+    obs["component"].append(
+        {"code": _concept(LOINC, "53037-8"), "valueCodeableConcept": _concept(LOINC, code, display)}
+    )
+
+
+@variation(GENES, SDH)
+def benign_pdgfra_variant_beside_sdh_deficiency(b: Json) -> None:
+    _variant(b, "x-benign", PDGFRA, "p.Val824Ile", ("LA6675-8", "Benign"))
+
+
+@variation(GENES, SDH)
+def likely_benign_kit_variant_beside_sdh_deficiency(b: Json) -> None:
+    _variant(b, "x-lbenign", KIT, "p.Met541Leu", ("LA26334-5", "Likely benign"))
+
+
+@variation(GENES, SDH)
+def synonymous_pdgfra_variant_equals_sign(b: Json) -> None:
+    _variant(b, "x-syn", PDGFRA, "p.Val824=")
+
+
+@variation(GENES, SDH)
+def synonymous_pdgfra_variant_same_letter(b: Json) -> None:
+    _variant(b, "x-syn2", PDGFRA, "p.V824V")
+
+
+@variation(GENES, SDH, named("uncertain significance"))
+def vus_in_kit_beside_sdh_deficiency(b: Json) -> None:
+    _variant(b, "x-vus", KIT, "p.Leu576Pro", ("LA26333-7", "Uncertain significance"))
+
+
+@variation(GENES, HIGH)
+def kit_exon11_marked_pathogenic(b: Json) -> None:
+    _significance(_id(b, "variant1"), "LA6668-3", "Pathogenic")
+
+
+@variation(GENES, HIGH)
+def kit_exon11_marked_likely_pathogenic(b: Json) -> None:
+    _significance(_id(b, "variant1"), "LA26332-9", "Likely pathogenic")
+
+
+@variation(
+    GENES,
+    HIGH,
+    named(
+        "uncertain significance",
+        cards={("mutation-testing", "F4"), ("adjuvant-tki", "F1"), ("data-needed", "P5")},
+        why="the only variant is a VUS: genotype unknown, testing asked for, the VUS named",
+    ),
+)
+def kit_exon11_marked_vus(b: Json) -> None:
+    _significance(_id(b, "variant1"), "LA26333-7", "Uncertain significance")
+
+
+@variation(GENES, HIGH)
+def kit_exon_from_loinc_47999_8_without_protein(b: Json) -> None:
+    obs = _id(b, "variant1")
+    obs["component"] = [c for c in obs["component"] if c["code"]["coding"][0]["code"] != "48005-3"]
+    obs["component"].append({"code": _concept(LOINC, "47999-8"), "valueString": "Exon 11"})
+
+
+@variation(GENES, "sb12-resected-high-risk-d842v")
+def d842v_marked_pathogenic_by_text(b: Json) -> None:
+    _id(b, "variant1")["component"].append(
+        {"code": _concept(LOINC, "53037-8"), "valueCodeableConcept": {"text": "Pathogenic"}}
+    )
+
+
+@variation(GENES, "sb20-metastatic-naive-d842v", named("uncertain significance"))
+def vus_in_kit_beside_d842v(b: Json) -> None:
+    _variant(b, "x-vus", KIT, "p.Leu576Pro", ("LA26333-7", "Uncertain significance"))
