@@ -156,8 +156,7 @@ def _set_med_code(statement: Json, concept: Json) -> None:
 
 
 def _dose(statement: Json, value: float, unit: str, code: str | None = None) -> None:
-    dosage = (statement.get("dosage") or statement.get("dosageInstruction"))[0]
-    dosage["doseAndRate"][0]["doseQuantity"] = {
+    _dosage(statement)["doseAndRate"][0]["doseQuantity"] = {
         "value": value,
         "unit": unit,
         "system": UCUM,
@@ -166,7 +165,8 @@ def _dose(statement: Json, value: float, unit: str, code: str | None = None) -> 
 
 
 def _dosage(statement: Json) -> Json:
-    return (statement.get("dosage") or statement.get("dosageInstruction"))[0]  # type: ignore[no-any-return]
+    dosages: list[Json] = statement.get("dosage") or statement["dosageInstruction"]
+    return dosages[0]
 
 
 # =================================================================================================

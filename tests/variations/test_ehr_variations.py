@@ -4,7 +4,6 @@ service over its HTTP interface. Any unexplained change of cards fails."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from tests.variations.harness import DATA_NEEDED, Answer, bundle_of, call
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     database: Path = tmp_path_factory.mktemp("variations") / "gist-cds.sqlite3"
     settings = Settings(
         auth="off",
@@ -25,7 +24,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
         database_url=f"sqlite:///{database}",
         log_level="WARNING",
     )
-    yield create_app(settings, warm=False).test_client()
+    return create_app(settings, warm=False).test_client()
 
 
 _BASELINES: dict[str, Answer] = {}
@@ -61,7 +60,8 @@ def test_variation_gives_its_stated_outcome(client: FlaskClient, v: Variation) -
         assert expect.phrase in after.text, after.text
     if expect.kind == "named":
         assert DATA_NEEDED in after.categories, after.signature
-        assert expect.phrase is not None and expect.phrase in after.data_needed_text
+        assert expect.phrase is not None
+        assert expect.phrase in after.data_needed_text
         if expect.cards is not None:
             assert after.signature == expect.cards, (after.signature, expect.why)
         else:
