@@ -15,7 +15,7 @@ from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
 from logic.rules import advanced, emergency, localized, resected
 from logic.rules.base import Rule
-from logic.rules.data_request import RULE_P5
+from logic.rules.data_request import RULE_P5, RULE_P6
 
 #: Section order of the knowledge base (§1.B … §1.K), then the data requests P5/P6 (§1.1).
 _SECTION_ORDER = "BCDEFGHIJKP"
@@ -75,5 +75,6 @@ RULES: Mapping[str, Rule] = validate(
         *localized.RULES_H5,
         *emergency.RULES,
         RULE_P5,
+        RULE_P6,
     )
 )

@@ -180,9 +180,10 @@ def _high(
     live = [c for c in adjuvant if is_live(c)]
     where = "ruptured GIST" if rupture else f"high-risk {_site_word(case)} GIST"
     if live:
-        so_far = months_on(live[-1], reference_date(case))
+        so_far = months_on(live[-1], case.as_of or reference_date(case))
         done = f" ({so_far:.0f} months so far)" if so_far is not None else ""
         summary = f"Continue adjuvant imatinib to complete 3 years{done} — {where}"
+        regimens = ()  # already prescribed: no second draft order for the running course
     else:
         summary = f"Adjuvant imatinib {dose} daily for 3 years — {where}"
     notes: list[str] = []
@@ -336,6 +337,7 @@ def _d10(
             "The neoadjuvant drug was not imatinib: confirm the post-operative plan at MDT."
         )
     months_text = f" (about {remaining} more months)" if remaining is not None else ""
+    running = any(is_live(c) for c in (*neo, *adjuvant))
     return emit(
         "D10",
         CITES["D10"],
@@ -344,7 +346,8 @@ def _d10(
         "After neoadjuvant imatinib the resected specimen cannot be risk-stratified; imatinib "
         "continues after surgery for a total of at least 3 years including the pre-operative "
         "months.",
-        regimens=(rx.for_months(base, remaining),),
+        # a course still running needs no second (draft) prescription
+        regimens=() if running else (rx.for_months(base, remaining),),
         facts=(*_facts(case), *courses_used((*neo, *adjuvant))),
         notes=notes,
         numbers=(ev.SSG_XVIII,),

@@ -20,6 +20,7 @@ from logic.case import (
     GistCase,
     Margin,
     Resectability,
+    ResectionStatus,
     ResponseStatus,
     Site,
     TherapySetting,
@@ -108,7 +109,7 @@ def stale_facts(case: GistCase) -> list[MissingData]:
         if case.tumour_size.is_known and case.tumour_size.value
         else None
     )
-    unresected = not (case.resected or case.resection.is_known)
+    unresected = case.resection_status is ResectionStatus.NOT_RESECTED
     old = measured is not None and case.as_of - measured > STALE_AFTER
     if unresected and not case.metastases and old and measured is not None:
         items.append(
@@ -202,6 +203,7 @@ class Pathway(StrEnum):
     LOCALIZED = "localized"  # localized primary not yet resected (§1.B–§1.D)
     RESECTED = "resected"  # localized primary after resection (§1.E/§1.F, D10)
     UNDETERMINED = "undetermined"  # disease state unknown or conflicting
+    RESECTION_UNKNOWN = "resection-unknown"  # localized, Procedure data unreadable (P6)
 
 
 def has_metastatic_disease(case: GistCase) -> bool:
@@ -226,6 +228,8 @@ def pathway(case: GistCase) -> Pathway:
         return Pathway.UNDETERMINED
     if was_resected(case):
         return Pathway.ADVANCED if gross_residual(case) else Pathway.RESECTED
+    if case.resection_status is ResectionStatus.UNKNOWN:
+        return Pathway.RESECTION_UNKNOWN
     gt = genotype(case)
     if (
         resectability(case) is Resectability.UNRESECTABLE

@@ -6,6 +6,7 @@ makes `test_scenarios` fail.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from logic.case import (
@@ -214,6 +215,13 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
             courses=(course(Drug.IMATINIB, 400, setting=ADJ, start=D(2025, 1, 1)),),
         ),
         {"G18"},
+    ),
+    "P6 resection status unknown": (
+        dataclasses.replace(
+            make_case(site=G, size=4.0, resectability=Resectability.RESECTABLE),
+            resection_unknown="Procedure data could not be read",
+        ),
+        {"P6"},
     ),
     "H1 J1 responsive resectable": (
         advanced(

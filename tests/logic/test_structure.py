@@ -85,7 +85,7 @@ KB_IDS = [
 
 
 def test_every_knowledge_base_row_is_a_rule_in_order() -> None:
-    assert list(RULES) == [*KB_IDS, "P5"]
+    assert list(RULES) == [*KB_IDS, "P5", "P6"]
 
 
 def test_rules_are_valid() -> None:
@@ -118,8 +118,8 @@ def test_citations_cover_every_source_of_the_knowledge_base() -> None:
 
 
 def test_knowledge_version_constants() -> None:
-    assert KNOWLEDGE_VERSION == "2026.1.0"
-    assert dt.date(2026, 11, 24) == KNOWLEDGE_RELEASE_DATE
+    assert KNOWLEDGE_VERSION == "2026.2.0"
+    assert dt.date(2026, 12, 3) == KNOWLEDGE_RELEASE_DATE
     assert INTERVENTION_DEVELOPER == "gist-cds contributors"
 
 
