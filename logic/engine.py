@@ -55,11 +55,12 @@ def _fold(
         for rule in background:
             if card.rule_id not in rule.folds_into:
                 continue
+            text = (rule.fold_text(case) if rule.fold_text else None) or rule.statement
             card = dataclasses.replace(
                 card,
                 evidence=_merge(card.evidence, rule.citations),
                 evidence_numbers=_merge(card.evidence_numbers, rule.evidence_numbers),
-                notes=_merge(card.notes, (f"{rule.title} ({rule.rule_id}): {rule.statement}",)),
+                notes=_merge(card.notes, (f"{rule.title} ({rule.rule_id}): {text}",)),
             )
         result.append(card)
     return result

@@ -161,6 +161,29 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
         ),
         {"F8"},
     ),
+    "F10 adjuvant stopped for intolerance": (
+        resected(
+            size=6.0,
+            mitoses=6,
+            courses=(
+                course(
+                    Drug.IMATINIB,
+                    400,
+                    setting=ADJ,
+                    status=TherapyStatus.STOPPED,
+                    stop=INTOL,
+                    start=D(2025, 1, 1),
+                    end=D(2025, 9, 1),
+                ),
+            ),
+        ),
+        {"F10"},
+    ),
+    "F11 E3 resected wild type, NIH and AFIP disagree": (
+        resected(size=1.5, mitoses=8, genotype=Genotype.WILD_TYPE, site=Site.JEJUNUM),
+        {"F11"},
+    ),
+    "G19 advanced wild type": (advanced(genotype=Genotype.WILD_TYPE), {"G19", "G15"}),
     "G1 first line": (advanced(), {"G1"}),
     "G1 genotype pending": (advanced(genotype=None), {"G1"}),
     "G2 exon 9": (advanced(genotype=Genotype.KIT_EXON_9), {"G2"}),
