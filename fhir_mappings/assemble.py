@@ -24,6 +24,7 @@ from logic.case import (
     Margin,
     Metastasis,
     MitoticCount,
+    PerformanceStatus,
     Provenance,
     Resectability,
     Resection,
@@ -61,6 +62,7 @@ class Findings:
     #: Why a resection may have happened although no resection Procedure was read (P6): e.g. a
     #: margin Observation or a resection-specimen pathology report without its Procedure.
     resection_doubts: list[str] = field(default_factory=list)
+    performance: list[Candidate[PerformanceStatus]] = field(default_factory=list)
 
     def note_unreadable(self, resource: JsonObj, reason: str, kind: str) -> None:
         self.unreadable.append(
@@ -301,6 +303,10 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         ),
         response=response.latest_response(found.responses),
         emergencies=_emergencies(found),
+        performance_status=latest(
+            found.performance,
+            found.missing("performance status", "ECOG or Karnofsky Observation"),
+        ),
         age_years=patient.age(person, today)
         if person is not None
         else Fact.unknown("no Patient resource"),

@@ -111,7 +111,18 @@ def stale_facts(case: GistCase) -> list[MissingData]:
     )
     unresected = case.resection_status is ResectionStatus.NOT_RESECTED
     old = measured is not None and case.as_of - measured > STALE_AFTER
-    if unresected and not case.metastases and old and measured is not None:
+    ps = case.performance_status.value if case.performance_status.is_known else None
+    if ps is not None and ps.date is not None and case.as_of - ps.date > STALE_AFTER:
+        items.append(
+            MissingData(
+                "performanceStatus",
+                f"latest {ps.scale.value} performance status is from {ps.date.isoformat()}, "
+                "over 6 months ago",
+                "ECOG ≥3 or Karnofsky ≤40 questions every elective operation (K1)",
+            )
+        )
+    calm = not definite_emergency(case)  # I8: no surveillance talk beside an emergency
+    if unresected and calm and not case.metastases and old and measured is not None:
         items.append(
             MissingData(
                 "tumourSize",

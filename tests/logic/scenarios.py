@@ -15,10 +15,13 @@ from logic.case import (
     Drug,
     EmergencyKind,
     EusFeature,
+    Fact,
     Genotype,
     GistCase,
     Margin,
     MetastaticSite,
+    PerformanceScale,
+    PerformanceStatus,
     Resectability,
     ResponseStatus,
     Site,
@@ -238,6 +241,23 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
             courses=(course(Drug.IMATINIB, 400, setting=ADJ, start=D(2025, 1, 1)),),
         ),
         {"G18"},
+    ),
+    "I2 I8 perforation on imatinib": (
+        advanced(
+            course(Drug.IMATINIB, 400, start=D(2025, 4, 1)),
+            response=ResponseStatus.STABLE,
+            emergencies=[finding(EmergencyKind.PERFORATION)],
+        ),
+        {"I2"},
+    ),
+    "C1 K1 resectable but ECOG 3": (
+        dataclasses.replace(
+            make_case(site=G, size=4.0, resectability=Resectability.RESECTABLE),
+            performance_status=Fact.known(
+                PerformanceStatus(PerformanceScale.ECOG, 3, D(2026, 5, 1))
+            ),
+        ),
+        {"C1"},
     ),
     "P6 resection status unknown": (
         dataclasses.replace(

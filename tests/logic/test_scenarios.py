@@ -23,6 +23,8 @@ BACKGROUND = {
     "H7": ("G7 progression on 400", "H3"),
     "E3": ("F11 E3 resected wild type, NIH and AFIP disagree", "F3"),
     "H5": ("D14 became resectable (H5 folded in)", "D14"),
+    "I8": ("I2 I8 perforation on imatinib", "I2"),
+    "K1": ("C1 K1 resectable but ECOG 3", "C1"),
     "I7": ("I3 refractory bleeding", "I3"),
     "J3": ("H1 J1 responsive resectable", "J1"),
     "J4": ("J2 liver-only unresectable", "J2"),
