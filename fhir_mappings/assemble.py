@@ -35,6 +35,7 @@ from logic.case import (
     Margin,
     Metastasis,
     MitoticCount,
+    PerformanceStatus,
     Provenance,
     Resectability,
     Resection,
@@ -83,6 +84,7 @@ class Findings:
     preliminary: list[Provenance] = field(default_factory=list)
     other_cancers: list[JsonObj] = field(default_factory=list)
     emergency_days: dict[Provenance, dt.date | None] = field(default_factory=dict)
+    performance: list[Candidate[PerformanceStatus]] = field(default_factory=list)
 
     def note_unreadable(self, resource: JsonObj, reason: str, kind: str) -> None:
         self.unreadable.append(
@@ -443,6 +445,10 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         ),
         response=response.latest_response(found.responses),
         emergencies=_emergencies(found),
+        performance_status=latest(
+            found.performance,
+            found.missing("performance status", "ECOG or Karnofsky Observation"),
+        ),
         age_years=patient.age(person, today)
         if person is not None
         else Fact.unknown("no Patient resource"),

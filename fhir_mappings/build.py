@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fhir_mappings import assemble, conditions, genomics, medications, observations
+from fhir_mappings import assemble, conditions, genomics, medications, observations, performance
 from fhir_mappings.intake import Entry, iter_entries, outcome_note, validation_problem
 from fhir_mappings.jsonpath import JsonObj, is_excluded, resource_id, resource_type, text
 from fhir_mappings.observations import ObsKind
@@ -157,6 +157,8 @@ def _build(items: Any, patient_id: str | None, today: dt.date) -> GistCase:
 
 
 def _kind_label(resource: JsonObj) -> str:
+    if performance.scale_of(resource) is not None:
+        return performance.KIND
     if resource.get("resourceType") == "Observation":
         kind = observations.kind_of(resource)
         return kind.value if kind else "Observation"
@@ -224,6 +226,13 @@ def _extract_condition(entry: Entry, found: assemble.Findings) -> None:
 
 
 def _extract_observation(r: JsonObj, found: assemble.Findings) -> None:
+    if performance.scale_of(r) is not None:
+        status = performance.reading(r)
+        if isinstance(status, Candidate):
+            found.performance.append(status)
+        else:
+            found.note_unreadable(r, status, performance.KIND)
+        return
     kind = observations.kind_of(r)
     if kind is None or text(r.get("status")) in observations.NOT_A_RESULT:
         return

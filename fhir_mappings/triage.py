@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from fhir_mappings import conditions, medications, observations, procedures
+from fhir_mappings import conditions, medications, observations, performance, procedures
 from fhir_mappings.jsonpath import JsonObj
 
 
@@ -51,7 +51,8 @@ def family(resource: JsonObj, medication_index: Mapping[str, JsonObj]) -> Family
     if kind == "Patient":
         return Family.PATIENT
     if kind == "Observation":
-        return Family.OBSERVATION if observations.kind_of(resource) is not None else None
+        known = observations.kind_of(resource) is not None
+        return Family.OBSERVATION if known or performance.scale_of(resource) else None
     if kind == "Condition":
         relevant = (
             conditions.is_primary_gist(resource)

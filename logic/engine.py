@@ -11,10 +11,14 @@ import dataclasses
 from collections.abc import Mapping
 
 from logic.case import GistCase
-from logic.recommendation import ELECTIVE_SURGERY, Indicator, Recommendation
+from logic.recommendation import ELECTIVE_SURGERY, Category, Indicator, Recommendation
 from logic.registry import RULES
 from logic.rules.base import Rule
+from logic.rules.fitness import apply_fitness
 from logic.rules.situation import definite_emergency
+
+#: Cards that assume the disease is quiet (I8): not shown beside a definite emergency.
+CALM_COURSE = frozenset({Category.SURVEILLANCE})
 
 _RANK = {Indicator.CRITICAL: 0, Indicator.WARNING: 1, Indicator.INFO: 2}
 
@@ -31,8 +35,11 @@ def evaluate(case: GistCase, rules: Mapping[str, Rule] = RULES) -> list[Recommen
             cards += rule.recommend(case)
     if case.has_gist:
         cards = _fold(case, cards, rules)
+        if "K1" in rules:
+            cards = apply_fitness(case, cards)
     if definite_emergency(case):
-        cards = [c for c in cards if c.category not in ELECTIVE_SURGERY]
+        # §1.1 item 1 and I8: nothing elective, and nothing that assumes a calm course.
+        cards = [c for c in cards if c.category not in ELECTIVE_SURGERY | CALM_COURSE]
     order = {rule_id: i for i, rule_id in enumerate(rules)}
     indexed = sorted(
         enumerate(cards),
@@ -55,11 +62,12 @@ def _fold(
         for rule in background:
             if card.rule_id not in rule.folds_into:
                 continue
+            text = (rule.fold_text(case) if rule.fold_text else None) or rule.statement
             card = dataclasses.replace(
                 card,
                 evidence=_merge(card.evidence, rule.citations),
                 evidence_numbers=_merge(card.evidence_numbers, rule.evidence_numbers),
-                notes=_merge(card.notes, (f"{rule.title} ({rule.rule_id}): {rule.statement}",)),
+                notes=_merge(card.notes, (f"{rule.title} ({rule.rule_id}): {text}",)),
             )
         result.append(card)
     return result

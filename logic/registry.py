@@ -15,7 +15,8 @@ from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
 from logic.rules import advanced, emergency, localized, resected
 from logic.rules.base import Rule
-from logic.rules.data_request import RULE_P5
+from logic.rules.data_request import RULE_P5, RULE_P6
+from logic.rules.fitness import RULE_K1
 
 #: Section order of the knowledge base (§1.B … §1.K), then the data requests P5/P6 (§1.1).
 _SECTION_ORDER = "BCDEFGHIJKP"
@@ -70,10 +71,14 @@ RULES: Mapping[str, Rule] = validate(
         *localized.RULES_D,
         *localized.RULES_D_2026,
         resected.RULE_D10,
+        resected.RULE_E3,
         *resected.RULES_F,
+        *resected.RULES_F_2026,
         *advanced.RULES,
         *localized.RULES_H5,
         *emergency.RULES,
+        RULE_K1,
         RULE_P5,
+        RULE_P6,
     )
 )

@@ -10,10 +10,10 @@ import datetime as dt
 from typing import Final
 
 #: Calendar-based semantic version of the encoded knowledge (year.edition.patch).
-KNOWLEDGE_VERSION: Final = "2026.1.0"
+KNOWLEDGE_VERSION: Final = "2026.2.0"
 
 #: Date this knowledge version was released.
-KNOWLEDGE_RELEASE_DATE: Final = dt.date(2026, 11, 24)
+KNOWLEDGE_RELEASE_DATE: Final = dt.date(2026, 12, 3)
 
 #: Who developed the intervention (a source attribute shown on rule pages).
 INTERVENTION_DEVELOPER: Final = "gist-cds contributors"

@@ -153,21 +153,30 @@ def _genotype_testing(case: GistCase, gt: Genotype | None) -> list[Recommendatio
             )
         ]
     if gt is Genotype.WILD_TYPE:
-        return [
+        cards = [
             emit(
-                "G1",
-                CITES["G1"],
+                "G19",
+                CITES["G19"],
                 Category.MUTATION_TESTING,
-                "KIT/PDGFRA wild type: test SDH (IHC), NTRK fusion and BRAF V600E",
-                "No KIT or PDGFRA variant was found. The first-line drug depends on the subtype: "
-                "SDH-deficient or NF1-related (G6), NTRK fusion (G4) or BRAF V600E (G5).",
+                "KIT/PDGFRA wild type: SDHB IHC, NF1 assessment, BRAF V600E and NTRK testing",
+                "No KIT or PDGFRA mutation was found, so imatinib is unlikely to help. The "
+                "first-line choice waits for the work-up: SDHB immunohistochemistry (germline "
+                "SDH testing if SDHB is lost), clinical assessment for neurofibromatosis type 1, "
+                "BRAF V600E and NTRK fusion testing. SDH-deficient or NF1 → G6; NTRK fusion → "
+                "G4; BRAF V600E → G5.",
                 facts=facts_used(case, "genotype"),
-                notes=(
-                    "DESIGN: the knowledge base gives no first-line drug for wild type not "
-                    "further classified; no drug is proposed until subtyping is done.",
+                missing=(
+                    MissingData(
+                        "genotype",
+                        "KIT and PDGFRA wild type; SDH, NF1, BRAF and NTRK status not recorded",
+                        "chooses the first-line drug (G4–G6) or a clinical trial",
+                    ),
                 ),
             )
         ]
+        if not case.advanced_courses:
+            cards.append(_trial(case, "KIT/PDGFRA wild type while the work-up is done"))
+        return cards
     return []
 
 
@@ -623,8 +632,8 @@ RULES: tuple[Rule, ...] = (
         numbers=(ev.IMATINIB_ADVANCED,),
         design_note=(
             "Genotype unknown: a provisional imatinib 400 mg card plus a mutation-testing card. "
-            "Wild type not further classified: subtyping card only (no drug in the knowledge "
-            "base). Continue cards for imatinib ≤400 mg carry this rule id."
+            "Wild type not further classified: the G19 work-up card (no drug until it is done). "
+            "Continue cards for imatinib ≤400 mg carry this rule id."
         ),
     ),
     _rule(
@@ -789,6 +798,16 @@ RULES: tuple[Rule, ...] = (
         "Interactions and toxicity",
         "CYP3A4-interacting drugs and toxicity may need dose modification or substitution.",
         _TKI_CARDS,
+    ),
+    _rule(
+        "G19",
+        "1.K",
+        "Advanced KIT/PDGFRA wild-type GIST: molecular work-up first",
+        "Mutation-testing card with SDHB immunohistochemistry (germline SDH if lost), NF1 "
+        "assessment, BRAF V600E and NTRK fusion testing; the first-line choice waits for it "
+        "(imatinib is unlikely to help); offer a clinical trial or specialised centre (G15).",
+        ("advanced disease", "KIT and PDGFRA wild type, no other subtype recorded"),
+        (Category.MUTATION_TESTING,),
     ),
     _rule(
         "G18",

@@ -38,3 +38,6 @@ class Rule:
     #: appends this rule's statement, citations and evidence numbers to the cards of these rule
     #: ids whenever `applies(case)` is true.
     folds_into: tuple[str, ...] = ()
+    #: For a background rule whose text depends on the case (e.g. names a drug or a score):
+    #: the line folded into its hosts instead of `statement` (None: use the statement).
+    fold_text: Callable[[GistCase], str | None] | None = None

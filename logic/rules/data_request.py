@@ -9,7 +9,7 @@ cards (D2, F4, G1). P5 also fires without a GIST diagnosis when the Conditions c
 from __future__ import annotations
 
 from logic.case import FactStatus, GistCase
-from logic.recommendation import ELECTIVE_SURGERY, Category, MissingData
+from logic.recommendation import ELECTIVE_SURGERY, Category, Indicator, MissingData
 from logic.rules import advanced, localized, resected
 from logic.rules.base import Rule
 from logic.rules.common import SUMMARY_MAX, Plan, emit, missing, per_case, picker
@@ -139,6 +139,37 @@ def _no_diagnosis(case: GistCase) -> Plan:
 
 _applies, _recommend = picker(plan, "P5")
 
+
+@per_case
+def plan_p6(case: GistCase) -> Plan:
+    """P6: a localized GIST whose resection status is unknown gets no card that assumes either
+    answer; this card names the Procedure data and what each answer leads to."""
+    if case.deceased or not case.has_gist or pathway(case) is not Pathway.RESECTION_UNKNOWN:
+        return Plan()
+    gap = MissingData(
+        "resection",
+        f"whether the GIST has been resected is not known: {case.resection_unknown}",
+        "resected → adjuvant decision by the modified NIH risk and the genotype (§1.E/§1.F); "
+        "not resected → surgery, surveillance or neoadjuvant TKI by size, site and "
+        "resectability (§1.B–§1.D)",
+    )
+    card = emit(
+        "P6",
+        CITES_P6,
+        Category.DATA_NEEDED,
+        "Resection status unknown: check the surgical record (Procedure data could not be read)",
+        "The surgical history could not be read, so the service cannot tell whether this "
+        "localized GIST has been removed. No surgery, surveillance or adjuvant recommendation "
+        "is made until it is known; treatment already under way is not changed by this card.",
+        indicator=Indicator.WARNING,
+        missing=(gap,),
+    )
+    return Plan((card,))
+
+
+CITES_P6 = ("S6",)
+_applies_p6, _recommend_p6 = picker(plan_p6, "P6")
+
 RULE_P5 = Rule(
     rule_id="P5",
     section="1.1",
@@ -161,5 +192,30 @@ RULE_P5 = Rule(
         "One card lists every gap (fact, reason, impact). Genotype gaps go to the mutation-"
         "testing cards instead. Evidence S6 stands for the PDQ's emphasis on genotype, mitotic "
         "count and rupture as decision inputs."
+    ),
+)
+
+RULE_P6 = Rule(
+    rule_id="P6",
+    section="1.K",
+    title="Resection status unknown: ask for the surgical record",
+    statement=(
+        "When the Procedure data could not be read (prefetch absent or failed and the fetch "
+        "failed, or an unreadable Procedure), resection status is unknown, not 'not resected': "
+        "no card that depends on either answer; a data-needed card names the Procedure data and "
+        "what each answer leads to."
+    ),
+    conditions=(
+        "localized GIST, no resection found",
+        "Procedure data unreadable or not obtained, or a resection evidenced without its Procedure",
+    ),
+    citations=CITES_P6,
+    reads=("resection", "resected", "resection_unknown", "disease_state"),
+    categories=(Category.DATA_NEEDED,),
+    applies=_applies_p6,
+    recommend=_recommend_p6,
+    design_note=(
+        "DESIGN (never guess, knowledge base §1.K). B, C, D and F rules are withheld through "
+        "the pathway; emergency, advanced-disease and data cards are unaffected."
     ),
 )

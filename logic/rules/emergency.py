@@ -9,7 +9,7 @@ bleeding tumour) is background text on the bleeding cards.
 
 from __future__ import annotations
 
-from logic.case import Certainty, EmergencyKind, GistCase
+from logic.case import Certainty, Drug, EmergencyKind, GistCase
 from logic.recommendation import Category, Indicator, Recommendation
 from logic.rules.base import Rule
 from logic.rules.common import Plan, emergencies_used, emit, nothing, per_case, picker
@@ -25,6 +25,13 @@ CITES: dict[str, tuple[str, ...]] = {
     "I5": ("S6",),
     "I6": ("S1",),
     "I7": ("S6",),
+    "I8": ("S6",),
+}
+
+#: Peri-operative interruption the knowledge base states for a drug (§3 [S6][S38]).
+_PERIOPERATIVE = {
+    Drug.RIPRETINIB: "withhold from 1 week before to 2 weeks after surgery",
+    Drug.REGORAFENIB: "stop at least 2 weeks before surgery",
 }
 
 # rule id, finding kind, what it is (for summaries)
@@ -131,6 +138,22 @@ _TITLES = {
 
 _i6_applies, _i6_recommend = picker(plan, "I6")
 
+_EMERGENCY_CARDS = ("I1", "I2", "I3", "I4", "I5", "I6")
+
+
+def _tki_during_emergency(case: GistCase) -> str | None:
+    """I8: the running TKI (drug and dose) and how to interrupt it around the operation."""
+    course = case.current_course
+    if course is None or not plan(case).cards:
+        return None
+    dose = f" {course.daily_dose_mg:g} mg daily" if course.daily_dose_mg else " (dose not recorded)"
+    label = _PERIOPERATIVE.get(course.drug, "follow its label")
+    return (
+        f"The patient takes {course.drug.value}{dose}. Surgical team: manage peri-operative "
+        f"interruption ({label}); resume after recovery when indicated."
+    )
+
+
 RULES: tuple[Rule, ...] = (
     *(_trigger_rule(rid, kind, what, _TITLES[rid]) for rid, kind, what in _TRIGGERS),
     Rule(
@@ -150,6 +173,30 @@ RULES: tuple[Rule, ...] = (
         design_note=(
             "DESIGN (knowledge base): not an automatic trigger. Shown as an emergency-review card "
             "with a warning indicator so it is not missed; never suppresses elective cards."
+        ),
+    ),
+    Rule(
+        rule_id="I8",
+        section="1.K",
+        title="Emergency while on a TKI",
+        statement=(
+            "An emergency card for a patient taking a TKI names the drug and dose and tells the "
+            "surgical team to manage peri-operative interruption per the drug's label (e.g. "
+            "ripretinib: withhold 1 week before to 2 weeks after surgery); resume after recovery "
+            "when indicated. No card that assumes a calm course is shown beside a definite "
+            "emergency."
+        ),
+        conditions=("an emergency card is shown", "a TKI course is active or on hold"),
+        citations=CITES["I8"],
+        reads=("emergencies", "tki_history"),
+        categories=(),
+        applies=lambda case: _tki_during_emergency(case) is not None,
+        recommend=nothing,
+        folds_into=_EMERGENCY_CARDS,
+        fold_text=_tki_during_emergency,
+        design_note=(
+            "DESIGN (knowledge base §1.K). With a definite emergency the engine also withholds "
+            "surveillance cards and the stale-size item that speaks of surveillance."
         ),
     ),
     Rule(

@@ -69,6 +69,9 @@ CITES: dict[str, tuple[str, ...]] = {
     "F7": ("S6", "S5"),
     "F8": ("S6",),
     "F9": ("S6",),
+    "E3": ("S7", "S10"),
+    "F10": ("S6",),
+    "F11": ("S5", "S6"),
 }
 
 ADJUVANT_MONTHS = 36  # SSG XVIII: 3 years [S6]
@@ -132,9 +135,12 @@ def plan(case: GistCase) -> Plan:
         cards.append(_f8(case, adjuvant) if finished else _d10(case, gt, neo, adjuvant))
         return Plan(tuple(cards))
     if finished:
-        cards.append(_f8(case, adjuvant))
+        early = stopped_early(adjuvant)
+        cards.append(_f10(case, adjuvant, early) if early is not None else _f8(case, adjuvant))
         return Plan(tuple(cards))
     ra = assess_risk(case)
+    if gt is Genotype.WILD_TYPE:
+        cards.append(_f11(case, ra))
     blocked: list[MissingData] = []
     if gt in NOT_IMATINIB:
         if ra.nih in (NihRisk.VERY_LOW, NihRisk.LOW):
@@ -153,6 +159,113 @@ def plan(case: GistCase) -> Plan:
     else:
         cards.append(_f7(case, ra))
     return Plan(tuple(cards), tuple(blocked))
+
+
+#: DESIGN: a course of at least this many months counts as the full 3 years (dates are often
+#: rounded to the prescription renewal).
+FULL_COURSE_MONTHS = ADJUVANT_MONTHS - 1
+
+
+def stopped_early(adjuvant: tuple[TkiCourse, ...]) -> float | None:
+    """Months of adjuvant imatinib when it stopped before 3 years (F10); None when it ran the
+    full course, or when its dates do not say (then F8 names the missing duration)."""
+    spans = [months_between(c.start, c.end) for c in adjuvant]
+    if any(m is None for m in spans):
+        last = adjuvant[-1]
+        if last.stop_reason in (StopReason.INTOLERANCE, StopReason.PROGRESSION, StopReason.OTHER):
+            return sum(m for m in spans if m is not None)
+        return None
+    total = sum(m for m in spans if m is not None)
+    return total if total < FULL_COURSE_MONTHS else None
+
+
+def _f10(case: GistCase, adjuvant: tuple[TkiCourse, ...], months: float) -> Recommendation:
+    last = adjuvant[-1]
+    facts = (*_facts(case), *courses_used(adjuvant))
+    after = f"after {months:.0f} months" if months else "early (duration not recorded)"
+    if last.stop_reason is StopReason.INTOLERANCE:
+        return emit(
+            "F10",
+            CITES["F10"],
+            SURV,
+            f"Adjuvant imatinib stopped {after} (not tolerated): MDT — toxicity, rechallenge",
+            "Adjuvant imatinib was stopped before 3 years because it was not tolerated. Discuss "
+            "at the MDT: manage the toxicity and consider rechallenge or a dose modification "
+            "(interactions and toxicity, G17). No other TKI has adjuvant evidence: do not start "
+            "sunitinib, regorafenib or another advanced-disease drug. Meanwhile, imaging "
+            "surveillance.",
+            facts=facts,
+            numbers=(ev.SSG_XVIII,),
+        )
+    notes = []
+    if last.stop_reason is StopReason.PROGRESSION:
+        notes.append(
+            "A progression stop is recorded but no recurrence or metastasis is: check for "
+            "recurrence first (recurrence → advanced-disease pathway, G18)."
+        )
+    remaining = max(0, math.ceil(ADJUVANT_MONTHS - months))
+    return emit(
+        "F10",
+        CITES["F10"],
+        ADJ,
+        f"Adjuvant imatinib stopped {after}: discuss resuming to complete 3 years",
+        "Adjuvant imatinib was stopped before 3 years without recurrence. Three years gave "
+        "longer recurrence-free and overall survival than one year (SSG XVIII): discuss resuming "
+        "imatinib to complete the 3 years.",
+        regimens=(rx.for_months(rx.IMATINIB_400, remaining),),
+        facts=facts,
+        numbers=(ev.SSG_XVIII,),
+        notes=notes,
+    )
+
+
+#: The work-up of a GIST without a KIT or PDGFRA mutation (F11, G19) [S5][S6].
+WILD_TYPE_WORKUP = (
+    "SDHB immunohistochemistry (germline SDH testing if SDHB is lost), clinical assessment for "
+    "neurofibromatosis type 1, BRAF V600E testing and NTRK fusion testing"
+)
+
+
+def _f11(case: GistCase, ra: RiskAssessment) -> Recommendation:
+    return emit(
+        "F11",
+        CITES["F11"],
+        Category.MUTATION_TESTING,
+        "KIT/PDGFRA wild type: SDHB IHC, NF1 assessment, BRAF V600E and NTRK testing",
+        "No KIT or PDGFRA mutation was found. Complete the work-up: "
+        f"{WILD_TYPE_WORKUP}. No adjuvant imatinib meanwhile: imatinib is unlikely to help a "
+        f"GIST without a KIT or PDGFRA mutation. Current risk: {_risk_text(ra)}.",
+        risk=ra.risk,
+        facts=_facts(case),
+        missing=(
+            MissingData(
+                "genotype",
+                "KIT and PDGFRA wild type; SDH, NF1, BRAF and NTRK status not recorded",
+                "SDH-deficient or NF1 → no imatinib, surveillance and genetic counselling; "
+                "BRAF V600E or NTRK fusion → targeted drug if the disease recurs",
+            ),
+        ),
+    )
+
+
+def risk_discordance(case: GistCase, ra: RiskAssessment) -> str | None:
+    """E3: the line that says modified NIH and AFIP disagree, or None when they agree."""
+    pct = ra.afip.progression_pct if ra.afip is not None else None
+    if ra.nih is None or pct is None or ra.afip is None:
+        return None
+    rupture = case.rupture.is_known and case.rupture.value is True
+    figures = f"modified NIH {ra.nih.value}, AFIP group {ra.afip.group} {pct:g}% progression"
+    if rupture:
+        return (
+            f"{figures}; the AFIP figure does not account for rupture, which makes the risk high."
+        )
+    if pct >= 24 and ra.nih is not NihRisk.HIGH:
+        discuss = ra.nih is NihRisk.INTERMEDIATE and genotype(case) not in NOT_IMATINIB
+        extra = "; adjuvant imatinib may be discussed at MDT" if discuss else ""
+        return f"{figures}. The decision follows modified NIH{extra}."
+    if pct <= 2 and ra.nih is NihRisk.HIGH:
+        return f"{figures}. The decision follows modified NIH."
+    return None
 
 
 def _c4(case: GistCase) -> Recommendation:
@@ -180,9 +293,10 @@ def _high(
     live = [c for c in adjuvant if is_live(c)]
     where = "ruptured GIST" if rupture else f"high-risk {_site_word(case)} GIST"
     if live:
-        so_far = months_on(live[-1], reference_date(case))
+        so_far = months_on(live[-1], case.as_of or reference_date(case))
         done = f" ({so_far:.0f} months so far)" if so_far is not None else ""
         summary = f"Continue adjuvant imatinib to complete 3 years{done} — {where}"
+        regimens = ()  # already prescribed: no second draft order for the running course
     else:
         summary = f"Adjuvant imatinib {dose} daily for 3 years — {where}"
     notes: list[str] = []
@@ -336,6 +450,7 @@ def _d10(
             "The neoadjuvant drug was not imatinib: confirm the post-operative plan at MDT."
         )
     months_text = f" (about {remaining} more months)" if remaining is not None else ""
+    running = any(is_live(c) for c in (*neo, *adjuvant))
     return emit(
         "D10",
         CITES["D10"],
@@ -344,7 +459,8 @@ def _d10(
         "After neoadjuvant imatinib the resected specimen cannot be risk-stratified; imatinib "
         "continues after surgery for a total of at least 3 years including the pre-operative "
         "months.",
-        regimens=(rx.for_months(base, remaining),),
+        # a course still running needs no second (draft) prescription
+        regimens=() if running else (rx.for_months(base, remaining),),
         facts=(*_facts(case), *courses_used((*neo, *adjuvant))),
         notes=notes,
         numbers=(ev.SSG_XVIII,),
@@ -388,6 +504,33 @@ def _c5_applies(case: GistCase) -> bool:
     return was_resected(case) and (gross_residual(case) or ruptured)
 
 
+RULES_F_2026: tuple[Rule, ...] = (
+    _rule(
+        "F10",
+        "1.K",
+        "Adjuvant imatinib stopped before 3 years",
+        "Never called finished: 'stopped after N months'. Stopped for intolerance: MDT — manage "
+        "the toxicity, consider rechallenge or dose modification (G17); no other TKI has "
+        "adjuvant evidence, so no advanced-disease drug; surveillance. Stopped for another or "
+        "unknown reason: discuss resuming to complete 3 years (SSG XVIII, F1).",
+        ("resected, no recurrence", "adjuvant imatinib ended after less than 3 years"),
+        (SURV, ADJ),
+        design_note=(
+            f"DESIGN (knowledge base §1.K): a course of at least {FULL_COURSE_MONTHS} months "
+            "counts as complete (dates follow prescription renewals). Undated courses count as "
+            "early only when a stop reason is recorded."
+        ),
+    ),
+    _rule(
+        "F11",
+        "1.K",
+        "Resected KIT/PDGFRA wild-type GIST: complete the molecular work-up",
+        f"Mutation-testing card: {WILD_TYPE_WORKUP}. No adjuvant imatinib meanwhile.",
+        ("resected GIST", "KIT and PDGFRA wild type, no other subtype recorded"),
+        (Category.MUTATION_TESTING,),
+    ),
+)
+
 RULE_C4 = _rule(
     "C4",
     "1.C",
@@ -400,6 +543,33 @@ RULE_C4 = _rule(
         "Issued as a 'surgery not indicated' card (re-excision) next to the risk-based adjuvant "
         "card, which still decides watchful waiting vs imatinib."
     ),
+)
+
+
+def _e3_text(case: GistCase) -> str | None:
+    return risk_discordance(case, assess_risk(case)) if pathway(case) is Pathway.RESECTED else None
+
+
+RULE_E3 = Rule(
+    rule_id="E3",
+    section="1.K",
+    title="Risk schemes disagree",
+    statement=(
+        "When the modified NIH category and the AFIP published risk disagree (AFIP ≥24% while "
+        "NIH is below high, or AFIP ≤2% while NIH is high for a reason other than rupture), the "
+        "card names both figures in one line and keeps the NIH-based decision; at NIH "
+        "intermediate, adjuvant imatinib may be discussed at MDT. With rupture the AFIP figure "
+        "is shown as not accounting for rupture."
+    ),
+    conditions=("resected localized GIST", "NIH and AFIP disagree, or rupture"),
+    citations=CITES["E3"],
+    reads=("site", "tumour_size", "mitotic_count", "rupture"),
+    categories=(),
+    applies=lambda case: _e3_text(case) is not None,
+    recommend=nothing,
+    folds_into=("F1", "F2", "F3", "F5", "F6", "F7", "F11"),
+    fold_text=_e3_text,
+    design_note="DESIGN (knowledge base §1.K): display only; modified NIH still decides (§1.E).",
 )
 
 RULE_C5 = Rule(

@@ -20,6 +20,7 @@ from logic.case import (
     GistCase,
     Margin,
     Resectability,
+    ResectionStatus,
     ResponseStatus,
     Site,
     TherapySetting,
@@ -108,9 +109,20 @@ def stale_facts(case: GistCase) -> list[MissingData]:
         if case.tumour_size.is_known and case.tumour_size.value
         else None
     )
-    unresected = not (case.resected or case.resection.is_known)
+    unresected = case.resection_status is ResectionStatus.NOT_RESECTED
     old = measured is not None and case.as_of - measured > STALE_AFTER
-    if unresected and not case.metastases and old and measured is not None:
+    ps = case.performance_status.value if case.performance_status.is_known else None
+    if ps is not None and ps.date is not None and case.as_of - ps.date > STALE_AFTER:
+        items.append(
+            MissingData(
+                "performanceStatus",
+                f"latest {ps.scale.value} performance status is from {ps.date.isoformat()}, "
+                "over 6 months ago",
+                "ECOG ≥3 or Karnofsky ≤40 questions every elective operation (K1)",
+            )
+        )
+    calm = not definite_emergency(case)  # I8: no surveillance talk beside an emergency
+    if unresected and calm and not case.metastases and old and measured is not None:
         items.append(
             MissingData(
                 "tumourSize",
@@ -202,6 +214,7 @@ class Pathway(StrEnum):
     LOCALIZED = "localized"  # localized primary not yet resected (§1.B–§1.D)
     RESECTED = "resected"  # localized primary after resection (§1.E/§1.F, D10)
     UNDETERMINED = "undetermined"  # disease state unknown or conflicting
+    RESECTION_UNKNOWN = "resection-unknown"  # localized, Procedure data unreadable (P6)
 
 
 def has_metastatic_disease(case: GistCase) -> bool:
@@ -226,6 +239,8 @@ def pathway(case: GistCase) -> Pathway:
         return Pathway.UNDETERMINED
     if was_resected(case):
         return Pathway.ADVANCED if gross_residual(case) else Pathway.RESECTED
+    if case.resection_status is ResectionStatus.UNKNOWN:
+        return Pathway.RESECTION_UNKNOWN
     gt = genotype(case)
     if (
         resectability(case) is Resectability.UNRESECTABLE

@@ -6,6 +6,7 @@ makes `test_scenarios` fail.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from logic.case import (
@@ -14,10 +15,13 @@ from logic.case import (
     Drug,
     EmergencyKind,
     EusFeature,
+    Fact,
     Genotype,
     GistCase,
     Margin,
     MetastaticSite,
+    PerformanceScale,
+    PerformanceStatus,
     Resectability,
     ResponseStatus,
     Site,
@@ -160,6 +164,29 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
         ),
         {"F8"},
     ),
+    "F10 adjuvant stopped for intolerance": (
+        resected(
+            size=6.0,
+            mitoses=6,
+            courses=(
+                course(
+                    Drug.IMATINIB,
+                    400,
+                    setting=ADJ,
+                    status=TherapyStatus.STOPPED,
+                    stop=INTOL,
+                    start=D(2025, 1, 1),
+                    end=D(2025, 9, 1),
+                ),
+            ),
+        ),
+        {"F10"},
+    ),
+    "F11 E3 resected wild type, NIH and AFIP disagree": (
+        resected(size=1.5, mitoses=8, genotype=Genotype.WILD_TYPE, site=Site.JEJUNUM),
+        {"F11"},
+    ),
+    "G19 advanced wild type": (advanced(genotype=Genotype.WILD_TYPE), {"G19", "G15"}),
     "G1 first line": (advanced(), {"G1"}),
     "G1 genotype pending": (advanced(genotype=None), {"G1"}),
     "G2 exon 9": (advanced(genotype=Genotype.KIT_EXON_9), {"G2"}),
@@ -214,6 +241,30 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
             courses=(course(Drug.IMATINIB, 400, setting=ADJ, start=D(2025, 1, 1)),),
         ),
         {"G18"},
+    ),
+    "I2 I8 perforation on imatinib": (
+        advanced(
+            course(Drug.IMATINIB, 400, start=D(2025, 4, 1)),
+            response=ResponseStatus.STABLE,
+            emergencies=[finding(EmergencyKind.PERFORATION)],
+        ),
+        {"I2"},
+    ),
+    "C1 K1 resectable but ECOG 3": (
+        dataclasses.replace(
+            make_case(site=G, size=4.0, resectability=Resectability.RESECTABLE),
+            performance_status=Fact.known(
+                PerformanceStatus(PerformanceScale.ECOG, 3, D(2026, 5, 1))
+            ),
+        ),
+        {"C1"},
+    ),
+    "P6 resection status unknown": (
+        dataclasses.replace(
+            make_case(site=G, size=4.0, resectability=Resectability.RESECTABLE),
+            resection_unknown="Procedure data could not be read",
+        ),
+        {"P6"},
     ),
     "H1 J1 responsive resectable": (
         advanced(

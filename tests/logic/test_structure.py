@@ -70,7 +70,7 @@ KB_SOURCES = [
 ]
 
 #: Rows added by knowledge version 2026.2 (§1.K), each listed under the section it amends.
-KB_2026_2 = ["D13", "D14", "G18"]
+KB_2026_2 = ["D13", "D14", "E3", "F10", "F11", "G18", "G19", "I8", "K1"]
 
 _ROWS_2026_1 = {"B": 7, "C": 5, "D": 12, "E": 0, "F": 9, "G": 17, "H": 7, "I": 7, "J": 5, "K": 0}
 
@@ -85,7 +85,7 @@ KB_IDS = [
 
 
 def test_every_knowledge_base_row_is_a_rule_in_order() -> None:
-    assert list(RULES) == [*KB_IDS, "P5"]
+    assert list(RULES) == [*KB_IDS, "P5", "P6"]
 
 
 def test_rules_are_valid() -> None:
@@ -118,8 +118,8 @@ def test_citations_cover_every_source_of_the_knowledge_base() -> None:
 
 
 def test_knowledge_version_constants() -> None:
-    assert KNOWLEDGE_VERSION == "2026.1.0"
-    assert dt.date(2026, 11, 24) == KNOWLEDGE_RELEASE_DATE
+    assert KNOWLEDGE_VERSION == "2026.2.0"
+    assert dt.date(2026, 12, 3) == KNOWLEDGE_RELEASE_DATE
     assert INTERVENTION_DEVELOPER == "gist-cds contributors"
 
 
