@@ -82,6 +82,8 @@ class Findings:
     #: margin Observation or a resection-specimen pathology report without its Procedure.
     resection_doubts: list[str] = field(default_factory=list)
     preliminary: list[Provenance] = field(default_factory=list)
+    #: Observations that show a resection happened (margin, resection-specimen pathology)
+    resection_evidence: list[str] = field(default_factory=list)
     other_cancers: list[JsonObj] = field(default_factory=list)
     emergency_days: dict[Provenance, dt.date | None] = field(default_factory=dict)
     performance: list[Candidate[PerformanceStatus]] = field(default_factory=list)
@@ -173,13 +175,21 @@ def _first_event(found: Findings) -> dt.date | None:
 
 
 def _resection(found: Findings) -> tuple[Fact[Resection], bool]:
-    ids = frozenset(i for c in found.primaries if (i := resource_id(c)))
-    cands = [
-        r
-        for p in found.procedures
-        if (r := procedures.resection(p, ids, frozenset(found.primary_urls))) is not None
-    ]
+    gist = procedures.Gist(
+        frozenset(i for c in found.primaries if (i := resource_id(c))),
+        frozenset(found.primary_urls),
+        frozenset(s for c in found.primaries if (s := conditions.site_of(c)) is not None),
+    )
+    cands: list[Candidate[Resection]] = []
+    for p in found.procedures:
+        result = procedures.resection(p, gist)
+        if isinstance(result, Candidate):
+            cands.append(result)
+        elif isinstance(result, str):
+            found.resection_doubts.append(f"Procedure/{resource_id(p)}: {result}")
     if not cands:
+        if found.resection_evidence:
+            found.resection_doubts.extend(found.resection_evidence)
         return Fact.unknown(found.missing("Procedure", "completed resection Procedure")), False
     first = min(cands, key=lambda c: (c.value.date or dt.date.max, source_key(c.source)))
     note = f"earliest of {len(cands)} resections" if len(cands) > 1 else None

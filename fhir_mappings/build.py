@@ -245,6 +245,9 @@ def _extract_observation(r: JsonObj, found: assemble.Findings) -> None:
         if isinstance(result, Candidate):
             result = dataclasses.replace(result, rank=observations.rank(r))
             getattr(found, attr).append(result)
+            evidence = observations.resection_evidence(r, kind)
+            if evidence is not None:
+                found.resection_evidence.append(evidence)
             if kind is ObsKind.SIZE:
                 found.size_targets[result.source] = observations.size_targets(r)
         elif kind in (ObsKind.SIZE, ObsKind.MITOSES):

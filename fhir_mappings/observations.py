@@ -106,6 +106,19 @@ def is_preliminary(observation: JsonObj) -> bool:
     return text(observation.get("status")) == "preliminary"
 
 
+def resection_evidence(observation: JsonObj, kind: ObsKind) -> str | None:
+    """Why this Observation shows that a resection happened: a resection margin, or a tumour
+    size measured on a pathology specimen (input profile, "Resection"); None otherwise."""
+    label = provenance(observation).label()
+    if kind is ObsKind.MARGIN:
+        return f"a resection margin is recorded ({label}) but no resection Procedure was found"
+    if kind is ObsKind.SIZE and observation.get("specimen"):
+        return (
+            f"a pathology specimen size is recorded ({label}) but no resection Procedure was found"
+        )
+    return None
+
+
 def provenance(observation: JsonObj) -> Provenance:
     return Provenance("Observation", resource_id(observation), dates.observation_date(observation))
 
