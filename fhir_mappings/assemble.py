@@ -19,7 +19,7 @@ from fhir_mappings import (
     response,
     therapy_lines,
 )
-from fhir_mappings.jsonpath import JsonObj, resource_id, resource_type
+from fhir_mappings.jsonpath import JsonObj, obj, resource_id, resource_type
 from fhir_mappings.medications import RawCourse
 from fhir_mappings.observations import ResponseReading
 from fhir_mappings.selection import Candidate, latest, sort_sources, source_key
@@ -389,6 +389,54 @@ def _screen_emergencies(found: Findings, today: dt.date) -> None:
     found.emergencies = kept
 
 
+def _timed_courses(
+    found: Findings, courses: list[RawCourse], resection: Fact[Resection]
+) -> list[RawCourse]:
+    """Courses whose start is compared with the resection date right (input profile, "Partial
+    dates and time zones"): a partial start date that straddles the resection day is named (the
+    setting is ambiguous); a zoned start and a zoned resection time are compared as instants,
+    so a start dated the day after in its own zone but earlier in time counts as before."""
+    if not resection.is_known or resection.value is None or resection.value.date is None:
+        return courses
+    day = resection.value.date
+    procedure = next(
+        (p for p in found.procedures if resource_id(p) == resection.value.procedure_id), {}
+    )
+    written = procedure.get("performedDateTime") or obj(procedure.get("performedPeriod")).get(
+        "start"
+    )
+    cut = dates.zoned_instant(written)
+    timed: list[RawCourse] = []
+    for c in courses:
+        bounds = dates.span(c.start_text)
+        if bounds is not None and bounds[0] <= day <= bounds[1] and bounds[0] != bounds[1]:
+            found.unreadable.append(
+                UnreadableInput(
+                    c.source.resource_type,
+                    c.source.resource_id,
+                    f"{c.drug.value} started '{c.start_text}', which straddles the resection "
+                    f"date {day.isoformat()}: whether it was neoadjuvant or adjuvant is unknown",
+                )
+            )
+        timed.append(_as_instants(c, dates.zoned_instant(c.start_text), cut, day))
+    return timed
+
+
+def _as_instants(
+    course: RawCourse, moment: dt.datetime | None, cut: dt.datetime | None, day: dt.date
+) -> RawCourse:
+    """The course with its start on the right side of the resection day when both times are
+    zoned and their instants disagree with the dates as written."""
+    start = course.start
+    if cut is None or moment is None or start is None:
+        return course
+    if moment < cut and start >= day:
+        return dataclasses.replace(course, start=day - dt.timedelta(days=1))
+    if moment >= cut and start < day:
+        return dataclasses.replace(course, start=day)
+    return course
+
+
 def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
     _screen_metastases(found)
     _screen_emergencies(found, today)
@@ -448,7 +496,7 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         genotype=_genotype(found),
         metastases=_metastases(found),
         tki_history=therapy_lines.assign(
-            medications.merge_evidence(found.courses, today),
+            _timed_courses(found, medications.merge_evidence(found.courses, today), resection),
             resection_day,
             first_event,
             recurrent_undated,

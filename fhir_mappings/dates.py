@@ -98,3 +98,31 @@ def instant(value: Any) -> dt.datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)
+
+
+def span(value: Any) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a partial date (`2024`, `2024-09`) covers; None for a full date
+    or an unreadable one."""
+    s = text(value)
+    m = _DATE.match(s) if s else None
+    if m is None or m.group(3) is not None:
+        return None
+    year = int(m.group(1))
+    if m.group(2) is None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    month = int(m.group(2))
+    if not 1 <= month <= 12:
+        return None
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return dt.date(year, month, 1), following - dt.timedelta(days=1)
+
+
+def zoned_instant(value: Any) -> dt.datetime | None:
+    """The UTC instant of a dateTime that carries a time and a zone; None otherwise."""
+    s = text(value)
+    if s is None or "T" not in s or not (s.endswith("Z") or _ZONE.search(s)):
+        return None
+    return instant(s)
+
+
+_ZONE = re.compile(r"[+-]\d{2}:\d{2}$")

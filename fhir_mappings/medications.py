@@ -56,6 +56,7 @@ class RawCourse:
     stop_reason: StopReason | None
     source: Provenance
     evidence: bool = False  # from a dispense / administration, not a statement or order
+    start_text: str | None = None  # the start as written (partial dates, time zones)
 
 
 _RXNORM_ALL = {**codes.RXNORM_DRUGS, **codes.RXNORM_PRODUCTS}
@@ -232,6 +233,23 @@ def _per_day(repeat: JsonObj) -> Decimal | None:
     return (frequency if frequency is not None else Decimal(1)) / period * _PER_DAY[unit]
 
 
+def start_text(resource: JsonObj) -> str | None:
+    """The course start as the EHR wrote it (same precedence as `_dates`)."""
+    dosages = _dosages(resource)
+    bounds = obj(obj(obj(dosages[0] if dosages else {}).get("timing")).get("repeat")).get(
+        "boundsPeriod"
+    )
+    for value in (
+        obj(resource.get("effectivePeriod")).get("start"),
+        resource.get("effectiveDateTime"),
+        obj(bounds).get("start"),
+        resource.get("authoredOn"),
+    ):
+        if dates.parse(value) is not None:
+            return text(value)
+    return None
+
+
 def _dates(resource: JsonObj) -> tuple[dt.date | None, dt.date | None]:
     period = obj(resource.get("effectivePeriod"))
     start = dates.parse(period.get("start")) or dates.parse(resource.get("effectiveDateTime"))
@@ -334,7 +352,10 @@ def read(resource: JsonObj, medications: Mapping[str, JsonObj]) -> MedicationRea
     reason = stop_reason(resource)
     return MedicationReading(
         tuple(
-            RawCourse(drug, dose.mg, start, end, status, reason, source) for drug in sorted(found)
+            RawCourse(
+                drug, dose.mg, start, end, status, reason, source, start_text=start_text(resource)
+            )
+            for drug in sorted(found)
         ),
         dose_problem=dose.problem,
     )
