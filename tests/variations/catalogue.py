@@ -1196,3 +1196,211 @@ def d842v_marked_pathogenic_by_text(b: Json) -> None:
 @variation(GENES, "sb20-metastatic-naive-d842v", named("uncertain significance"))
 def vus_in_kit_beside_d842v(b: Json) -> None:
     _variant(b, "x-vus", KIT, "p.Leu576Pro", ("LA26333-7", "Uncertain significance"))
+
+
+# =================================================================================================
+# (d) procedures: what is a resection
+# =================================================================================================
+PROC = "procedures"
+LOCALIZED = "sb05-gastric-resectable-kit11"
+RESECTION_UNKNOWN = "no resection procedure was found"
+
+
+def _recode(b: Json, concept: Json, keep_reason: bool = True) -> Json:
+    proc = _id(b, "proc1")
+    proc["code"] = concept
+    if not keep_reason:
+        proc.pop("reasonReference", None)
+    return proc
+
+
+def _procedure(b: Json, rid: str, concept: Json, status: str = "completed") -> Json:
+    proc: Json = {
+        "resourceType": "Procedure",
+        "id": rid,
+        "status": status,
+        "category": _concept(SNOMED, "387713003", "Surgical procedure"),
+        "code": concept,
+        "subject": _subject(b),
+        "performedDateTime": _days_ago(10),
+        "reasonReference": [{"reference": _gist_ref(b)}],
+    }
+    add(b, proc)
+    return proc
+
+
+@variation(PROC, HIGH)
+def resection_by_cpt_partial_gastrectomy(b: Json) -> None:
+    _recode(b, _concept(CPT, "43631", "Gastrectomy, partial, distal; with gastroduodenostomy"))
+
+
+@variation(PROC, HIGH)
+def resection_by_cpt_linked_by_organ_only(b: Json) -> None:
+    _recode(b, _concept(CPT, "43632"), keep_reason=False)
+
+
+@variation(PROC, HIGH)
+def resection_by_icd10_pcs_excision_of_stomach(b: Json) -> None:
+    _recode(b, _concept(PCS, "0DB60ZZ"))
+
+
+@variation(PROC, HIGH)
+def resection_by_icd10_pcs_oid(b: Json) -> None:
+    _recode(b, _concept("urn:oid:2.16.840.1.113883.6.4", "0DT60ZZ"), keep_reason=False)
+
+
+@variation(PROC, HIGH)
+def resection_by_snomed_excision_with_reason_code(b: Json) -> None:
+    proc = _recode(b, _concept(SNOMED, "370612006", "Excision of neoplasm"), keep_reason=False)
+    proc["reasonCode"] = [_concept(ICD10, "C49A2")]
+
+
+@variation(PROC, HIGH)
+def resection_text_only_surgical_category_with_reason(b: Json) -> None:
+    proc = _recode(b, {"text": "Laparoscopic wedge resection of stomach"})
+    proc["category"] = _concept(SNOMED, "387713003", "Surgical procedure")
+
+
+@variation(
+    PROC,
+    HIGH,
+    named(
+        RESECTION_UNKNOWN,
+        cards={("data-needed", "P6")},
+        why="margin and specimen say resected, no Procedure: resection status unknown (P6)",
+    ),
+)
+def resection_procedure_missing_but_margin_recorded(b: Json) -> None:
+    remove(b, lambda r: r["resourceType"] == "Procedure")
+
+
+@variation(PROC, HIGH, named(RESECTION_UNKNOWN, cards={("data-needed", "P6")}))
+def resection_procedure_in_progress(b: Json) -> None:
+    _id(b, "proc1")["status"] = "in-progress"
+
+
+@variation(
+    PROC,
+    HIGH,
+    named(
+        "not linked to the gist",
+        cards={("data-needed", "P6")},
+        why="a colectomy for a gastric GIST with no reason: not tied to the GIST, P6",
+    ),
+)
+def colectomy_not_linked_to_a_gastric_gist(b: Json) -> None:
+    _recode(b, _concept(CPT, "44140", "Colectomy, partial"), keep_reason=False)
+
+
+@variation(
+    PROC,
+    HIGH,
+    named(
+        RESECTION_UNKNOWN,
+        cards={("data-needed", "P6")},
+        why="an EUS biopsy is never the resection; the margin still says resected",
+    ),
+)
+def resection_replaced_by_eus_biopsy(b: Json) -> None:
+    proc = _recode(b, _concept(CPT, "43238", "EGD with EUS-guided FNA"))
+    proc["category"] = _concept(SNOMED, "387713003")
+
+
+@variation(PROC, LOCALIZED)
+def eus_biopsy_with_surgical_category_and_gist_reason(b: Json) -> None:
+    _procedure(b, "x-eus", _concept(CPT, "43242", "EGD with EUS-guided FNA/biopsy"))
+
+
+@variation(PROC, LOCALIZED)
+def port_placement_with_surgical_category(b: Json) -> None:
+    _procedure(b, "x-port", _concept(CPT, "36561", "Insertion of tunneled venous access port"))
+
+
+@variation(PROC, LOCALIZED)
+def port_placement_text_only(b: Json) -> None:
+    _procedure(b, "x-port2", {"text": "Port placement, right chest"})
+
+
+@variation(PROC, LOCALIZED)
+def diagnostic_egd_text_only(b: Json) -> None:
+    _procedure(b, "x-egd", {"text": "Diagnostic EGD with biopsy"})
+
+
+@variation(PROC, LOCALIZED)
+def pcs_diagnostic_excision_is_a_biopsy(b: Json) -> None:
+    _procedure(b, "x-pcs-bx", _concept(PCS, "0DB68ZX"))
+
+
+@variation(PROC, LOCALIZED)
+def snomed_biopsy_with_surgical_category(b: Json) -> None:
+    _procedure(b, "x-bx", _concept(SNOMED, "86273004", "Biopsy"))
+
+
+@variation(PROC, LOCALIZED)
+def planned_gastrectomy_not_done(b: Json) -> None:
+    _procedure(b, "x-planned", _concept(CPT, "43631"), status="not-done")
+
+
+@variation(PROC, LOCALIZED)
+def gastrectomy_in_preparation(b: Json) -> None:
+    _procedure(b, "x-prep", _concept(CPT, "43631"), status="preparation")
+
+
+# =================================================================================================
+# (d) partial dates and time zones
+# =================================================================================================
+DATES = "dates"
+RECUR = "sb33-recurrence-after-resection"
+
+
+def _resection_day(b: Json) -> str:
+    return str(_id(b, "proc1")["performedDateTime"][:10])
+
+
+@variation(DATES, RECUR, named("straddles the resection date"))
+def adjuvant_start_given_as_resection_month(b: Json) -> None:
+    _id(b, "med1")["effectivePeriod"]["start"] = _resection_day(b)[:7]
+
+
+@variation(DATES, RECUR, named("straddles the resection date"))
+def adjuvant_start_given_as_resection_year(b: Json) -> None:
+    _id(b, "med1")["effectivePeriod"]["start"] = _resection_day(b)[:4]
+
+
+@variation(DATES, RECUR)
+def adjuvant_start_given_as_following_month(b: Json) -> None:
+    import datetime as dt
+
+    day = dt.date.fromisoformat(_resection_day(b))
+    nxt = (day.replace(day=1) + dt.timedelta(days=32)).strftime("%Y-%m")
+    _id(b, "med1")["effectivePeriod"]["start"] = nxt
+
+
+@variation(DATES, RECUR)
+def adjuvant_start_earlier_date_but_later_instant(b: Json) -> None:
+    import datetime as dt
+
+    day = dt.date.fromisoformat(_resection_day(b))
+    _id(b, "proc1")["performedDateTime"] = f"{day}T01:00:00+14:00"
+    _id(b, "med1")["effectivePeriod"]["start"] = f"{day - dt.timedelta(days=1)}T20:00:00-05:00"
+
+
+@variation(DATES, RECUR)
+def all_times_in_utc(b: Json) -> None:
+    proc = _id(b, "proc1")
+    proc["performedDateTime"] = proc["performedDateTime"][:10] + "T15:00:00Z"
+
+
+@variation(DATES, HIGH)
+def observation_dates_without_time(b: Json) -> None:
+    for r in resources(b, "Observation"):
+        if "effectiveDateTime" in r:
+            r["effectiveDateTime"] = r["effectiveDateTime"][:10]
+            r.pop("issued", None)
+
+
+@variation(DATES, HIGH)
+def observation_dates_as_effective_period(b: Json) -> None:
+    for r in resources(b, "Observation"):
+        if "effectiveDateTime" in r:
+            r["effectivePeriod"] = {"start": r.pop("effectiveDateTime")}
