@@ -225,6 +225,8 @@ def _extract_observation(r: JsonObj, found: assemble.Findings) -> None:
         result = reader(r)
         if isinstance(result, Candidate):
             getattr(found, attr).append(result)
+            if kind is ObsKind.SIZE:
+                found.note_size_focus(r)
     elif kind is ObsKind.RESPONSE:
         result = observations.response(r)
         if isinstance(result, observations.ResponseReading):
