@@ -36,6 +36,7 @@ from logic.case import (
     Metastasis,
     MitoticCount,
     PerformanceStatus,
+    PrimaryTumour,
     Provenance,
     Resectability,
     Resection,
@@ -87,6 +88,15 @@ class Findings:
     other_cancers: list[JsonObj] = field(default_factory=list)
     emergency_days: dict[Provenance, dt.date | None] = field(default_factory=dict)
     performance: list[Candidate[PerformanceStatus]] = field(default_factory=list)
+    #: Observation id of each tumour size -> the Condition references in its `focus` (K2).
+    size_focus: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def note_size_focus(self, observation: JsonObj) -> None:
+        rid = resource_id(observation)
+        focus = observation.get("focus")
+        if rid and isinstance(focus, list):
+            refs = (f.get("reference") for f in focus if isinstance(f, dict))
+            self.size_focus[rid] = tuple(r for r in refs if isinstance(r, str))
 
     def note_unreadable(self, resource: JsonObj, reason: str, kind: str) -> None:
         self.unreadable.append(
@@ -137,6 +147,44 @@ def _site(found: Findings) -> Fact[Site]:
             "GIST Conditions name different primary sites",
         )
     return Fact.known(cands[0].value, *sort_sources([c.source for c in cands]))
+
+
+def _distinct_sites(sites: set[Site]) -> set[Site]:
+    """Sites of different organs: "small intestine" is the same organ as a named part of it."""
+    if Site.SMALL_INTESTINE in sites and sites & _SMALL_BOWEL_PARTS:
+        return sites - {Site.SMALL_INTESTINE}
+    return sites
+
+
+def multiple_primaries(found: Findings) -> tuple[PrimaryTumour, ...]:
+    """K2: one PrimaryTumour per organ when the GIST Conditions name two or more different
+    sites (each with the latest size whose `focus` names it); () otherwise. Conditions for the
+    same site are duplicates of one primary (the earliest is kept)."""
+    by_site: dict[Site, list[JsonObj]] = {}
+    for c in found.primaries:
+        if (s := conditions.site_of(c)) is not None:
+            by_site.setdefault(s, []).append(c)
+    sites = _distinct_sites(set(by_site))
+    if len(sites) < 2:
+        return ()
+    tumours = []
+    for s in sorted(sites, key=lambda x: x.value):
+        first = min(
+            by_site[s], key=lambda c: (dates.onset_date(c) or dt.date.max, resource_id(c) or "")
+        )
+        cid = resource_id(first)
+        sizes = [
+            cand
+            for cand in found.sizes
+            if any(
+                conditions.references_condition(ref, cid)
+                for ref in found.size_focus.get(cand.source.resource_id or "", ())
+            )
+        ]
+        size = latest(sizes, "no size")
+        cm = size.value.cm if size.is_known and size.value else None
+        tumours.append(PrimaryTumour(cid, s, cm, conditions.provenance(first)))
+    return tuple(tumours)
 
 
 def _metastasis_day(c: JsonObj) -> dt.date | None:
@@ -441,12 +489,16 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
     _screen_metastases(found)
     _screen_emergencies(found, today)
     primary = _primary(found)
+    several = multiple_primaries(found)
+    several_note = "several primary GISTs at different sites (each listed with its own size)"
     resection, resected = _resection(found)
     resection_day = resection.value.date if resection.value else None
     state = _disease_state(found, primary, resection_day)
     first_event = _first_event(found)
-    recurrent_undated = first_event is None and any(
-        conditions.is_recurrent(c) for c in found.primaries
+    # metastasis or recurrence known but not dated: no course can be shown to have started
+    # while the disease was localized (D13 needs that), so such courses stay advanced
+    recurrent_undated = first_event is None and (
+        bool(found.metastases) or any(conditions.is_recurrent(c) for c in found.primaries)
     )
     person = _patient(found, pid)
     diagnosis: Fact[Diagnosis] = Fact.unknown(found.missing("Condition", "primary GIST Condition"))
@@ -463,7 +515,7 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         )
     return GistCase(
         diagnosis=diagnosis,
-        site=_site(found),
+        site=Fact.unknown(several_note) if several else _site(found),
         disease_state=state,
         resection=resection,
         resected=resected,
@@ -474,7 +526,7 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         resectability=latest(
             found.resectability, found.missing("resectability", "Observation gist#resectability")
         ),
-        tumour_size=_size(found, resected),
+        tumour_size=Fact.unknown(several_note) if several else _size(found, resected),
         size_history=tuple(
             sorted(
                 {c.value for c in _sizes(found)},
@@ -513,6 +565,7 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
         deceased=patient.deceased(person) if person is not None else False,
         patient_id=pid,
         gist_condition_id=resource_id(primary) if primary is not None else None,
+        primaries=several,
         unreadable=_unreadable(found),
         preliminary_sources=sort_sources(found.preliminary),
         as_of=today,

@@ -250,6 +250,7 @@ def _extract_observation(r: JsonObj, found: assemble.Findings) -> None:
                 found.resection_evidence.append(evidence)
             if kind is ObsKind.SIZE:
                 found.size_targets[result.source] = observations.size_targets(r)
+                found.note_size_focus(r)
         elif kind in (ObsKind.SIZE, ObsKind.MITOSES):
             found.unread_values.setdefault(kind.value, []).append(
                 (observations.provenance(r), str(result))

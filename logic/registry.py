@@ -17,6 +17,7 @@ from logic.rules import advanced, emergency, localized, resected
 from logic.rules.base import Rule
 from logic.rules.data_request import RULE_P5, RULE_P6
 from logic.rules.fitness import RULE_K1
+from logic.rules.multiple import RULE_K2
 
 #: Section order of the knowledge base (§1.B … §1.K), then the data requests P5/P6 (§1.1).
 _SECTION_ORDER = "BCDEFGHIJKP"
@@ -78,6 +79,7 @@ RULES: Mapping[str, Rule] = validate(
         *localized.RULES_H5,
         *emergency.RULES,
         RULE_K1,
+        RULE_K2,
         RULE_P5,
         RULE_P6,
     )

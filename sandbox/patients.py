@@ -28,6 +28,9 @@ class ManifestEntry(TypedDict):
     kb_rules: list[str]  # knowledge-base rule ids behind the expectation
     notes: str
     invalid_resources: NotRequired[list[str]]  # "Type/id" entries that are deliberately not R4
+    #: prefetch keys the EHR leaves out for this patient (the service must fetch them, and here
+    #: the fetch fails: the patient shows what unreadable data does, e.g. P6)
+    prefetch_omit: NotRequired[list[str]]
 
 
 def load_manifest() -> list[ManifestEntry]:

@@ -215,6 +215,7 @@ class Pathway(StrEnum):
     RESECTED = "resected"  # localized primary after resection (§1.E/§1.F, D10)
     UNDETERMINED = "undetermined"  # disease state unknown or conflicting
     RESECTION_UNKNOWN = "resection-unknown"  # localized, Procedure data unreadable (P6)
+    MULTIPLE_PRIMARIES = "multiple-primaries"  # localized, GISTs at different sites (K2)
 
 
 def has_metastatic_disease(case: GistCase) -> bool:
@@ -237,6 +238,8 @@ def pathway(case: GistCase) -> Pathway:
         return Pathway.ADVANCED
     if case.disease_state.status is not FactStatus.KNOWN:
         return Pathway.UNDETERMINED
+    if case.multiple_primaries:
+        return Pathway.MULTIPLE_PRIMARIES
     if was_resected(case):
         return Pathway.ADVANCED if gross_residual(case) else Pathway.RESECTED
     if case.resection_status is ResectionStatus.UNKNOWN:

@@ -97,12 +97,18 @@ def test_omentum_in_body_site_text_is_other_site() -> None:
     assert build_case([c], today=TODAY).site.get() is Site.OTHER
 
 
-def test_two_gist_conditions_with_different_sites_conflict() -> None:
+def test_two_gist_conditions_with_different_sites_are_two_primaries() -> None:
+    # Knowledge base 2026.2 K2: different sites are separate primaries, never a site conflict.
     a = f.gist("a", bodySite=[f.cc(f.SNOMED, "69695003")])
     b = f.gist("b", bodySite=[f.cc(f.SNOMED, "71854001")], onsetDateTime="2020-05-01")
-    case = build_case([a, b], today=TODAY)
-    assert case.site.status is FactStatus.CONFLICTING
-    assert set(case.site.candidates) == {Site.STOMACH, Site.COLON}
+    size_b = f.size("sz-b", 35, "mm", focus=[{"reference": "Condition/b"}])
+    case = build_case([a, b, size_b], today=TODAY)
+    assert case.site.status is FactStatus.UNKNOWN
+    assert case.tumour_size.status is FactStatus.UNKNOWN
+    assert [(p.condition_id, p.site, p.size_cm) for p in case.primaries] == [
+        ("b", Site.COLON, 3.5),
+        ("a", Site.STOMACH, None),
+    ]
     assert case.gist_condition_id == "a"  # earliest onset
 
 

@@ -22,6 +22,8 @@ from logic.case import (
     MetastaticSite,
     PerformanceScale,
     PerformanceStatus,
+    PrimaryTumour,
+    Provenance,
     Resectability,
     ResponseStatus,
     Site,
@@ -258,6 +260,16 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
             ),
         ),
         {"C1"},
+    ),
+    "K2 two primaries": (
+        dataclasses.replace(
+            make_case(),
+            primaries=(
+                PrimaryTumour("c-1", Site.STOMACH, 3.0, Provenance("Condition", "c-1")),
+                PrimaryTumour("c-2", Site.JEJUNUM, None, Provenance("Condition", "c-2")),
+            ),
+        ),
+        {"K2"},
     ),
     "P6 resection status unknown": (
         dataclasses.replace(

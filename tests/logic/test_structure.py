@@ -70,7 +70,7 @@ KB_SOURCES = [
 ]
 
 #: Rows added by knowledge version 2026.2 (§1.K), each listed under the section it amends.
-KB_2026_2 = ["D13", "D14", "E3", "F10", "F11", "G18", "G19", "I8", "K1"]
+KB_2026_2 = ["D13", "D14", "E3", "F10", "F11", "G18", "G19", "I8", "K1", "K2"]
 
 _ROWS_2026_1 = {"B": 7, "C": 5, "D": 12, "E": 0, "F": 9, "G": 17, "H": 7, "I": 7, "J": 5, "K": 0}
 
