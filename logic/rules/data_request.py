@@ -45,7 +45,7 @@ _WORDS = {
     "progressingLesions": "progressing lesions",
     "imatinibDose": "imatinib dose",
     "tkiHistory": "TKI stop reason",
-    UNREADABLE_FACT: "unreadable records",
+    UNREADABLE_FACT: "records to check",
 }
 
 
@@ -56,7 +56,9 @@ def _unreadable(case: GistCase) -> list[MissingData]:
         MissingData(
             UNREADABLE_FACT,
             (u.resource_type + (f"/{u.resource_id}" if u.resource_id else "")) + f": {u.reason}",
-            "this record could not be read; facts it holds are missing from the decision",
+            "this record could not be used as it stands (unreadable, not the patient's, only "
+            "possible, or of uncertain meaning): facts it holds are left out of the decision "
+            "until it is checked",
         )
         for u in case.unreadable
     ]
