@@ -470,6 +470,27 @@ def _timed_courses(
     return timed
 
 
+def _name_straddling_metastases(found: Findings, resection: Fact[Resection]) -> None:
+    """A metastasis dated only by month or year that straddles the resection date: whether it
+    was there before the resection (metastatic) or came after (recurrence) is named."""
+    day = resection.value.date if resection.is_known and resection.value else None
+    if day is None:
+        return
+    for m in found.metastases:
+        written = m.get("onsetDateTime") or obj(m.get("onsetPeriod")).get("start")
+        if written is None:
+            written = m.get("recordedDate")
+        bounds = dates.span(written)
+        if bounds is not None and bounds[0] <= day <= bounds[1] and bounds[0] != bounds[1]:
+            found.note_unreadable(
+                m,
+                f"metastasis dated '{written}', which straddles the resection date "
+                f"{day.isoformat()}: whether it is a recurrence or was present at surgery is "
+                "unknown",
+                "metastasis",
+            )
+
+
 def _as_instants(
     course: RawCourse, moment: dt.datetime | None, cut: dt.datetime | None, day: dt.date
 ) -> RawCourse:
@@ -492,6 +513,7 @@ def case(found: Findings, pid: str | None, today: dt.date) -> GistCase:
     several = multiple_primaries(found)
     several_note = "several primary GISTs at different sites (each listed with its own size)"
     resection, resected = _resection(found)
+    _name_straddling_metastases(found, resection)
     resection_day = resection.value.date if resection.value else None
     state = _disease_state(found, primary, resection_day)
     first_event = _first_event(found)

@@ -1404,3 +1404,17 @@ def observation_dates_as_effective_period(b: Json) -> None:
     for r in resources(b, "Observation"):
         if "effectiveDateTime" in r:
             r["effectivePeriod"] = {"start": r.pop("effectiveDateTime")}
+
+
+@variation(
+    DATES,
+    RECUR,
+    named(
+        "whether it is a recurrence",
+        cards={("data-needed", "P5")},
+        why="recurrence or metastatic at surgery is unknown: named, no TKI card guessed",
+    ),
+)
+def metastasis_dated_by_the_resection_month(b: Json) -> None:
+    _id(b, "met1")["onsetDateTime"] = _resection_day(b)[:7]
+    _id(b, "met1").pop("recordedDate", None)
