@@ -435,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)
     models = [("sync", 2, 1), ("gthread", 2, 4), ("sync", 6, 1)]
-    scale_repeats, fetch_calls, fetch_patient_count = 5, 30, 10
+    scale_repeats, fetch_calls, fetch_patient_count = 5, 30, 4
     if args.quick:
         sizes, models, scale_repeats, fetch_calls, fetch_patient_count = (
             (10, 100),
