@@ -84,6 +84,15 @@ def post(port: int, path: str, body: bytes, timeout_s: float = 60) -> tuple[int,
         conn.close()
 
 
+def split(pool: list[bytes], parts: int) -> list[list[bytes]]:
+    """A small warm-up share, then `parts` equal disjoint slices of the pool (none empty)."""
+    if len(pool) < parts + 1:
+        raise SystemExit(f"need at least {parts + 1} distinct requests, got {len(pool)}")
+    warm = max(1, min(50, len(pool) // 20))
+    size = (len(pool) - warm) // parts
+    return [pool[:warm]] + [pool[warm + i * size : warm + (i + 1) * size] for i in range(parts)]
+
+
 def percentile(values: Sequence[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -95,8 +104,7 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 def floor_and_service(pool: list[bytes], seconds: float, workdir: Path) -> Json:
-    half = len(pool) // 2
-    warm, at_8, at_1 = pool[:50], pool[50 : 50 + half], pool[50 + half :]
+    warm, at_8, at_1 = split(pool, 2)
     out: Json = {"load_average_before": load_average()}
     with procs.gunicorn("trivial") as trivial, procs.gunicorn("service") as service:
         t_url = f"http://127.0.0.1:{trivial.port}{TRIVIAL_PATH}"
@@ -297,7 +305,7 @@ def mixed_load(
     patients: list[list[Json]],
     models: Sequence[tuple[str, int, int]],
 ) -> list[Json]:
-    half = len(pool) // 2
+    warm, alone_pool, mixed_pool = split(pool, 2)
     rows: list[Json] = []
     rate: float | None = None
     for worker_class, workers, threads in models:
@@ -306,9 +314,9 @@ def mixed_load(
             "service", workers=workers, worker_class=worker_class, threads=threads, env=env
         ) as server:
             url = f"http://127.0.0.1:{server.port}{SERVICE_PATH}"
-            wrk.run(url, pool[:50], label="warm-mixed", workdir=workdir, seconds=2, connections=8)
+            wrk.run(url, warm, label="warm-mixed", workdir=workdir, seconds=2, connections=8)
             alone = wrk.run(
-                url, pool[50:half], label="prefetch-alone", workdir=workdir, seconds=seconds,
+                url, alone_pool, label="prefetch-alone", workdir=workdir, seconds=seconds,
                 connections=8,
             )  # fmt: skip
             if rate is None:  # the same arrival rate of fetch calls for every worker model
@@ -316,7 +324,7 @@ def mixed_load(
             with concurrent.futures.ThreadPoolExecutor(max_workers=1) as sender:
                 fetches = sender.submit(fetch_calls, server.port, front, patients, rate, seconds)
                 mixed = wrk.run(
-                    url, pool[half:], label="prefetch-mixed", workdir=workdir, seconds=seconds,
+                    url, mixed_pool, label="prefetch-mixed", workdir=workdir, seconds=seconds,
                     connections=8,
                 )  # fmt: skip
                 fetched = fetches.result(timeout=seconds + 60)

@@ -90,8 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--observations", type=int, help="profile patients with this many extra Observations"
     )
     args = parser.parse_args(argv)
+    n_warm = 20 if args.observations is None else 1
     if args.observations is None:
-        bodies = list(synthetic.distinct_bodies(2 * args.patients + 20, seed=77))
+        bodies = list(synthetic.distinct_bodies(2 * args.patients + n_warm, seed=77))
     else:
         bodies = [
             json.dumps(
@@ -99,12 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     synthetic.patient_resources(i, seed=78, observations=args.observations)
                 )
             ).encode()
-            for i in range(2 * args.patients + 20)
+            for i in range(2 * args.patients + n_warm)
         ]
     warm, plain, profiled = (
-        bodies[:20],
-        bodies[20 : 20 + args.patients],
-        bodies[20 + args.patients :],
+        bodies[:n_warm],
+        bodies[n_warm : n_warm + args.patients],
+        bodies[n_warm + args.patients :],
     )
     with tempfile.TemporaryDirectory(prefix="gist-profile-") as tmp:
         client = make_client(tmp)

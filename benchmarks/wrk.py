@@ -41,7 +41,7 @@ function request()
   if body == nil or body == "" then
     file:seek("set", 0)
     wraps = wraps + 1
-    body = file:read("*l")
+    body = assert(file:read("*l"), "no request bodies for this wrk thread")
   end
   sent = sent + 1
   return wrk.format("POST", wrk.path, headers, body)
@@ -126,6 +126,8 @@ def run(
     """One wrk run of `seconds` against `url`, posting `bodies` (distinct unless it wraps)."""
     script = workdir / "post.lua"
     script.write_text(LUA)
+    if len(bodies) < threads:
+        raise ValueError(f"{label}: {len(bodies)} bodies cannot feed {threads} wrk threads")
     prefix = write_bodies(workdir, label.replace(" ", "_").replace("/", "_"), bodies, threads)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(

@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from benchmarks import bench, synthetic
 
 
-def _resources(body: dict[str, object]) -> list[dict[str, object]]:
+def _resources(body: dict[str, Any]) -> list[dict[str, Any]]:
     prefetch = body["prefetch"]
-    assert isinstance(prefetch, dict)
     out = [prefetch["patient"]]
     for key, bundle in prefetch.items():
         if key != "patient":
