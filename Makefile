@@ -45,10 +45,14 @@ pytest: install-test node-deps
 
 test: lint typecheck pytest
 
+# wrk (Debian package) is the load generator; installed here when missing, as .ci/run does.
 bench: install-test node-deps
-	$(BIN)/python -m benchmarks.http_bench
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends wrk; } \
+	  || { echo "make bench needs wrk: install the Debian package 'wrk' (apt-get install wrk)" >&2; exit 1; }; }
+	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.mapping_bench
-	$(BIN)/python -m benchmarks.fetch_bench
 
 soak: install-test
 	$(BIN)/python benchmarks/soak.py

@@ -1,0 +1,226 @@
+"""Processes the benchmarks start and stop by pid: gunicorn servers, the Medplum FHIR router and
+a slow FHIR front; plus what /proc says about them (peak RSS, CPU seconds). Loopback only."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUTER = ROOT / "tests" / "fhirserver" / "server.mjs"
+START_TIMEOUT_S = 60.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM this one child, SIGKILL it if it has not exited within 15 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def get(port: int, path: str, timeout_s: float = 2.0) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout_s)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of `pid` (gunicorn's workers), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the peak resident set of one process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds one process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+@dataclass
+class Server:
+    """A running gunicorn (master pid) serving `app` on `port`."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    name: str
+
+    def workers(self) -> list[int]:
+        return children(self.process.pid)
+
+    def peak_rss_per_worker_mb(self) -> list[float]:
+        return [round(peak_rss_mb(pid), 1) for pid in self.workers()]
+
+    def worker_cpu_s(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.workers())
+
+
+@contextmanager
+def gunicorn(
+    app: str,
+    *,
+    workers: int = 2,
+    worker_class: str = "sync",
+    threads: int = 1,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Server]:
+    """Start `benchmarks.gunicorn_app` and wait until every worker answers /healthz."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="gist-bench-") as tmp:
+        environ = dict(os.environ) | {
+            "GIST_CDS_AUTH": "off",
+            "GIST_CDS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "GIST_CDS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+            "GIST_CDS_LOG_LEVEL": "WARNING",
+        }
+        environ |= dict(env or {})
+        command = [sys.executable, "-m", "benchmarks.gunicorn_app", app, "--port", str(port)]
+        command += ["--workers", str(workers), "--worker-class", worker_class]
+        command += ["--threads", str(threads)]
+        log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 - closed below
+        process = subprocess.Popen(command, env=environ, cwd=ROOT, stdout=log, stderr=log)
+        server = Server(process, port, f"{app} {worker_class} {workers}x{threads}")
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"{server.name} did not start:\n{(Path(tmp) / 'server.log').read_text()}"
+                    )
+                try:
+                    # workers build (and warm) their app before they accept: wait for all of them
+                    if len(server.workers()) == workers and all(
+                        get(port, "/healthz") == 200 for _ in range(2 * workers)
+                    ):
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.2)
+            yield server
+        finally:
+            stop(process)
+            log.close()
+
+
+@contextmanager
+def medplum() -> Iterator[str]:
+    """The suite's Medplum in-memory FHIR router on a free loopback port; yields its base URL."""
+    node = shutil.which("node")
+    if node is None or not (ROUTER.parent / "node_modules").is_dir():
+        raise RuntimeError("the FHIR router needs node and `make node-deps`")
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [node, str(ROUTER), "0"],
+            cwd=ROUTER.parent,
+            stdout=log,
+            stderr=log,
+            env=dict(os.environ) | {"NODE_ENV": "production"},
+        )
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while time.monotonic() < deadline:
+                log.seek(0)
+                lines = log.read().decode(errors="replace").splitlines()
+                ready = [line for line in lines if line.startswith("READY ")]
+                if ready:
+                    yield ready[0].split()[1].rstrip("/")
+                    return
+                if process.poll() is not None:
+                    break
+                time.sleep(0.05)
+            raise RuntimeError("the FHIR router did not start")
+        finally:
+            stop(process)
+
+
+@contextmanager
+def slow_front(origin_base: str, delay_s: float) -> Iterator[str]:
+    """A FHIR front that answers each GET `delay_s` after it arrives, with the router's answer.
+
+    The router's answer for each URL is fetched once and kept, so the front spends next to no
+    CPU of its own while the service is measured (the router itself is one node process)."""
+    origin = origin_base.split("://", 1)[1].split("/", 1)[0]
+    host, port = origin.split(":")
+    seen: dict[str, tuple[int, bytes]] = {}
+    lock = threading.Lock()
+
+    class Front(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            arrived = time.monotonic()
+            with lock:
+                answer = seen.get(self.path)
+            if answer is None:
+                conn = http.client.HTTPConnection(host, int(port), timeout=10)
+                try:
+                    conn.request("GET", self.path)
+                    reply = conn.getresponse()
+                    answer = (reply.status, reply.read())
+                finally:
+                    conn.close()
+                with lock:
+                    seen[self.path] = answer
+            time.sleep(max(0.0, delay_s - (time.monotonic() - arrived)))
+            self.send_response(answer[0])
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Content-Length", str(len(answer[1])))
+            self.end_headers()
+            self.wfile.write(answer[1])
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Front)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/fhir"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
