@@ -129,6 +129,9 @@ def call_service(service_id: str) -> Response:
             timeout_s=rt.settings.fhir_timeout_s,
             public_base_url=rt.settings.public_base_url,
             required_keys=service.required_keys,
+            max_resources=rt.settings.max_resources,
+            max_fhir_bytes=rt.settings.max_fhir_bytes,
+            received_bytes=request.content_length or 0,
         )
     except PrefetchUnavailable as exc:
         status = 412
