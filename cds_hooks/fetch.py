@@ -271,6 +271,8 @@ class _Fetcher:
                     raise self._failure(again) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 raise self._failure(exc) from None
+        if self.deadline.expired:  # the read was cut by the deadline: what came is not all
+            raise _Failed("FHIR server did not answer within the time budget")
         try:
             return json.loads(body)
         except (ValueError, RecursionError):
