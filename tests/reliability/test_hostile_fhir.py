@@ -85,7 +85,9 @@ def live(
 ) -> Iterator[LiveService]:
     server, _ = ehr
     clients = tmp_path_factory.mktemp("hostile-clients") / "clients.json"
-    jwt_tools.write_trusted_clients(clients, [jwt_tools.client_entry(fhir_servers=[server.base_url])])
+    jwt_tools.write_trusted_clients(
+        clients, [jwt_tools.client_entry(fhir_servers=[server.base_url])]
+    )
     database = tmp_path_factory.mktemp("hostile-db") / "gist.sqlite3"
 
     def settings(base_url: str) -> Settings:
@@ -100,14 +102,16 @@ def live(
         yield svc
 
 
-def call(live: LiveService, server: ScriptedServer, prefetch: Json) -> tuple[requests.Response, float]:
+def call(
+    live: LiveService, server: ScriptedServer, prefetch: Json
+) -> tuple[requests.Response, float]:
     body = hook_request(F.PATIENT, prefetch, fhir_server=server.base_url, access_token=TOKEN)
     started = time.monotonic()
     response = live.post(SERVICE, body)
     return response, time.monotonic() - started
 
 
-# --- 1. the token stays under the FHIR base ------------------------------------------------------
+# --- 1. the token stays under the FHIR base ---
 
 ESCAPES = {
     "dot-segments": "{base}/../secret/Condition?p=1",
@@ -155,7 +159,7 @@ def test_next_links_leaving_the_base_are_not_followed(
     assert "outside the FHIR server" in card_text(response.json())
 
 
-# --- 2. a hostile resourceType is neither echoed nor expensive ------------------------------------
+# --- 2. a hostile resourceType is neither echoed nor expensive ---
 
 HOSTILE_TYPE = "eyJ" * 100_000  # 300 KB of JWT-looking text
 
@@ -180,7 +184,9 @@ def served_with_limits(
         yield served
 
 
-def served_call(served: Served, server: ScriptedServer, prefetch: Json) -> tuple[requests.Response, float]:
+def served_call(
+    served: Served, server: ScriptedServer, prefetch: Json
+) -> tuple[requests.Response, float]:
     body = hook_request(F.PATIENT, prefetch, fhir_server=server.base_url, access_token=TOKEN)
     started = time.monotonic()
     response = requests.post(
@@ -208,7 +214,7 @@ def test_hostile_resource_type_is_neither_echoed_nor_slow(
     assert max(len(line) for line in new_log.splitlines()) < 20_000
 
 
-# --- 3. one resource limit and one byte budget per call --------------------------------------------
+# --- 3. one resource limit and one byte budget per call ---
 
 
 def test_fetched_pages_stop_at_the_resource_limit_and_the_card_says_so(
@@ -219,7 +225,9 @@ def test_fetched_pages_stop_at_the_resource_limit_and_the_card_says_so(
 
     def pages(path: str) -> Reply:
         number = int(path.rsplit("page=", 1)[1]) if "page=" in path else 0
-        return Reply(200, bundle(*page, next_url=f"{server.base_url}/Observation?page={number + 1}"))
+        return Reply(
+            200, bundle(*page, next_url=f"{server.base_url}/Observation?page={number + 1}")
+        )
 
     switch.script = pages
     response, elapsed = served_call(served_with_limits, server, prefetch_without("observations"))
@@ -266,9 +274,7 @@ def test_medication_reads_share_the_byte_budget(
     assert "400000 bytes per call" in card_text(response.json())
 
 
-def test_a_medication_body_is_capped(
-    ehr: tuple[ScriptedServer, Switch], live: LiveService
-) -> None:
+def test_a_medication_body_is_capped(ehr: tuple[ScriptedServer, Switch], live: LiveService) -> None:
     server, switch = ehr
     huge = json.dumps({"resourceType": "Medication", "id": "m", "x": "y" * 600_000}).encode()
     switch.script = lambda path: Reply(200, huge)
@@ -287,7 +293,7 @@ def test_a_medication_body_is_capped(
     assert "larger than 262144 bytes" in card_text(response.json())
 
 
-# --- 4. no thread or socket outlives the budget ------------------------------------------------
+# --- 4. no thread or socket outlives the budget ---
 
 
 def fetch_threads() -> list[str]:
@@ -319,7 +325,7 @@ def test_slow_drip_answers_end_with_the_budget(
     assert len(server.aborted) - aborted_before == 2 * calls
 
 
-# --- 7. a keep-alive connection reset by the server is retried ----------------------------------
+# --- 7. a keep-alive connection reset by the server is retried ---
 
 
 class ResettingServer:
