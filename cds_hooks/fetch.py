@@ -489,10 +489,12 @@ def resolve(
     fetcher = _Fetcher(
         http, base, access_token, io_deadline, max_pages, max_response_bytes, allowance
     )
-    fetched = _fetch_all(plan, templates, patient_id, fetcher, deadline)
-    if refs := _missing_medication_ids(plan.values):
-        fetched |= _read_medications(plan, refs, fetcher, deadline)
-    io_deadline.expire()
+    try:
+        fetched = _fetch_all(plan, templates, patient_id, fetcher, deadline)
+        if refs := _missing_medication_ids(plan.values):
+            fetched |= _read_medications(plan, refs, fetcher, deadline)
+    finally:
+        io_deadline.expire()  # also when the request's own deadline interrupts the wait
     return _result(plan, fetched, started)
 
 

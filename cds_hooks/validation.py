@@ -70,6 +70,8 @@ def parse_json_body(raw: bytes, *, max_depth: int) -> Any:
         raise BadRequest(
             f"request body is not valid JSON (line {exc.lineno}, column {exc.colno})"
         ) from exc
+    except ValueError as exc:  # e.g. an integer over Python's 4,300-digit conversion limit
+        raise BadRequest("request body holds a number too long to read") from exc
     if json_depth_exceeds(value, max_depth):
         raise BadRequest(f"request body nests deeper than {max_depth} levels")
     return value

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from cds_hooks.auth import AuthError
+from cds_hooks.deadline import RequestDeadlineExceeded, disarm
 from cds_hooks.errors import (
     BadRequest,
     NotFound,
@@ -133,10 +134,17 @@ def call_service(service_id: str) -> Response:
             max_fhir_bytes=rt.settings.max_fhir_bytes,
             received_bytes=request.content_length or 0,
         )
+        disarm()  # the audit write below must never be interrupted
     except PrefetchUnavailable as exc:
+        disarm()
         status = 412
         _audit(service, body, status, started, categories=(), rule_ids=(), card_rules={})
         raise PreconditionFailed(exc.reason) from exc
+    except RequestDeadlineExceeded:
+        disarm()
+        status = 503
+        _audit(service, body, status, started, categories=(), rule_ids=(), card_rules={})
+        raise
     recs = result.recommendations
     _audit(
         service,

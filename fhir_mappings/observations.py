@@ -124,6 +124,8 @@ def _gist_value(element: JsonObj) -> list[str]:
 # --- size [S14] ----------------------------------------------------------------------------------
 
 _CM_PER = {"cm": Decimal(1), "mm": Decimal("0.1")}
+#: 1 µm: anything smaller is a data-entry or unit error, not a measured tumour.
+MIN_SIZE_CM = Decimal("0.0001")
 
 
 def to_cm(value: Decimal, unit: str) -> float:
@@ -149,6 +151,8 @@ def size(observation: JsonObj) -> Candidate[TumourSize] | str:
         return f"tumour size value {quantity.get('value')!r} is not a positive number"
     if unit not in _CM_PER:
         return f"tumour size unit {unit!r} is not cm or mm"
+    if value * _CM_PER[unit] < MIN_SIZE_CM:
+        return f"tumour size value {quantity.get('value')!r} {unit} is below 1 micrometre"
     source = SizeSource.PATHOLOGY if observation.get("specimen") else SizeSource.IMAGING
     prov = provenance(observation)
     return Candidate(TumourSize(to_cm(value, unit), source, prov.date), prov)
