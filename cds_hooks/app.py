@@ -6,16 +6,17 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import time
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from flask_cors import CORS
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from cds_hooks.auth import JwtVerifier
 from cds_hooks.config import ConfigError, Settings, settings_from_env
-from cds_hooks.deadline import RequestDeadlineExceeded, arm, disarm
+from cds_hooks.deadline import RequestDeadlineExceeded, disarm
 from cds_hooks.errors import ServiceError, operation_outcome
 from cds_hooks.logs import configure_logging
 from cds_hooks.runtime import Runtime
@@ -110,12 +111,12 @@ def cors_origins(settings: Settings) -> list[str | re.Pattern[str]]:
 
 
 def register_request_hooks(app: Flask, settings: Settings) -> None:
-    """A deadline per request (an overrun answers 503, not gunicorn's HTML 500) and security
-    headers on every answer."""
+    """The start time a hook call's deadline counts from (an overrun answers 503, not gunicorn's
+    HTML 500), and security headers on every answer."""
 
     @app.before_request
-    def start_deadline() -> None:
-        arm(settings.request_deadline_s)
+    def note_start() -> None:
+        g.started = time.monotonic()  # the hook pipeline's deadline counts from here
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -1,4 +1,4 @@
-"""A hard deadline for one request inside a gunicorn sync worker.
+"""A hard deadline for one hook call inside a gunicorn sync worker.
 
 gunicorn kills a worker that overruns its `--timeout`; the client gets gunicorn's HTML 500 (or a
 dropped connection) and no audit row is written. A SIGALRM a little earlier turns the overrun
@@ -24,8 +24,10 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
 
 def arm(seconds: float) -> bool:
     """Start the deadline for this request; False where it cannot be armed (not main thread)."""
-    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+    if threading.current_thread() is not threading.main_thread():
         return False
+    if seconds <= 0:
+        raise RequestDeadlineExceeded
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     return True

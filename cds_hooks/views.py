@@ -11,10 +11,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from cds_hooks.auth import AuthError
-from cds_hooks.deadline import RequestDeadlineExceeded, disarm
+from cds_hooks.deadline import RequestDeadlineExceeded, arm, disarm
 from cds_hooks.errors import (
     BadRequest,
     NotFound,
@@ -124,6 +124,11 @@ def call_service(service_id: str) -> Response:
     started = time.perf_counter()
     status = 200
     try:
+        # Armed once the body is in: a slow upload stays gunicorn's business (its timeout), an
+        # overrunning evaluation answers 503 before gunicorn would kill the worker.
+        arm(
+            rt.settings.request_deadline_s - (time.monotonic() - g.get("started", time.monotonic()))
+        )
         result = run_patient_view(
             body,
             allowed_servers=allowed_fhir_servers(client),
