@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
+import time
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from flask_cors import CORS
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from cds_hooks.auth import JwtVerifier
 from cds_hooks.config import ConfigError, Settings, settings_from_env
+from cds_hooks.deadline import RequestDeadlineExceeded, disarm
 from cds_hooks.errors import ServiceError, operation_outcome
 from cds_hooks.logs import configure_logging
 from cds_hooks.runtime import Runtime
@@ -24,6 +27,15 @@ from cds_hooks.views import bp as cds_bp
 log = logging.getLogger("gist_cds.app")
 
 _CORS_ROUTES = r"/cds-services*"
+#: Demo mode (no authentication) answers browsers on loopback origins only: the simulator's page
+#: and local tools, never an arbitrary web page a clinician happens to have open.
+LOOPBACK_ORIGIN = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?$")
+#: Everything the service serves is JSON or a static rule page with one same-origin stylesheet.
+JSON_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+HTML_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
 DEMO_MODE_WARNING = (
     "GIST_CDS_AUTH=off: DEMO MODE, calls are NOT authenticated. Loopback only; never use with "
     "real patient data."
@@ -76,18 +88,49 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
     app.register_blueprint(rules_bp)
     CORS(
         app,
-        resources={_CORS_ROUTES: {"origins": list(settings.cors_origins)}},
+        resources={_CORS_ROUTES: {"origins": cors_origins(settings)}},
         allow_headers=["Authorization", "Content-Type"],
         methods=["GET", "POST", "OPTIONS"],
         max_age=600,
         supports_credentials=False,
     )
     register_error_handlers(app)
+    register_request_hooks(app, settings)
     if warm:
         from cds_hooks.warmup import warm_up
 
         warm_up(settings.public_base_url)
     return app
+
+
+def cors_origins(settings: Settings) -> list[str | re.Pattern[str]]:
+    """The configured origins; in demo mode the default `*` becomes loopback origins only."""
+    if not settings.auth_enabled and settings.cors_origins == ("*",):
+        return [LOOPBACK_ORIGIN]
+    return list(settings.cors_origins)
+
+
+def register_request_hooks(app: Flask, settings: Settings) -> None:
+    """The start time a hook call's deadline counts from (an overrun answers 503, not gunicorn's
+    HTML 500), and security headers on every answer."""
+
+    @app.before_request
+    def note_start() -> None:
+        g.started = time.monotonic()  # the hook pipeline's deadline counts from here
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        disarm()
+        html = response.mimetype == "text/html"
+        response.headers.setdefault("Content-Security-Policy", HTML_CSP if html else JSON_CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    @app.teardown_request
+    def stop_deadline(_: BaseException | None) -> None:
+        disarm()
 
 
 def _error(status: int, message: str | None) -> tuple[Response, int]:
@@ -112,6 +155,14 @@ def register_error_handlers(app: Flask) -> None:
             431: "request headers too large",
         }
         return _error(status, messages.get(status, exc.name))
+
+    @app.errorhandler(RequestDeadlineExceeded)
+    def over_deadline(exc: RequestDeadlineExceeded) -> tuple[Response, int]:
+        disarm()
+        log.error("request over its deadline", extra={"event": "deadline", "path": request.path})
+        return _error(
+            503, "the request did not finish within the service's time limit; retry later"
+        )
 
     @app.errorhandler(SQLAlchemyError)
     def database_error(exc: SQLAlchemyError) -> tuple[Response, int]:

@@ -22,7 +22,9 @@ from typing import Any, Protocol
 
 import jwt
 import requests
+import urllib3.exceptions
 
+from cds_hooks.bounded_http import Deadline, new_session
 from cds_hooks.trusted_clients import TrustedClient
 
 log = logging.getLogger(__name__)
@@ -339,28 +341,37 @@ class JwksCache:
     def _fetch(self, uri: str) -> dict[str, Any]:
         if not uri.startswith("https://"):
             raise JwksFetchError("JWKS URL is not https")
-        deadline = time.monotonic() + self._timeout_s * 2
+        # One deadline for the whole download: requests' timeout bounds each socket read only,
+        # so a host dripping its headers or body would otherwise hold the per-URL lock for as
+        # long as it likes. No proxies or .netrc credentials from the environment either.
+        deadline = Deadline(time.monotonic() + self._timeout_s * 2)
+        body = bytearray()
         try:
-            with requests.get(
-                uri,
-                timeout=self._timeout_s,
-                allow_redirects=False,
-                verify=self._verify,
-                stream=True,
-                headers={"Accept": "application/json"},
-            ) as response:
+            with (
+                deadline.watched(),
+                new_session(pool_size=1) as session,
+                session.get(
+                    uri,
+                    timeout=self._timeout_s,
+                    allow_redirects=False,
+                    verify=self._verify,
+                    stream=True,
+                    headers={"Accept": "application/json"},
+                ) as response,
+            ):
                 if 300 <= response.status_code < 400:
                     raise JwksFetchError(f"redirect ({response.status_code}) not followed")
                 if response.status_code != 200:
                     raise JwksFetchError(f"HTTP {response.status_code}")
-                body = bytearray()
-                for chunk in response.iter_content(chunk_size=8192):
+                while chunk := response.raw.read1(8192, decode_content=True):
                     body.extend(chunk)
                     if len(body) > MAX_JWKS_BYTES:
                         raise JwksFetchError("JWKS response too large")
-                    if time.monotonic() > deadline:
+                    if deadline.remaining() <= 0:
                         raise JwksFetchError("JWKS response too slow")
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if deadline.expired:
+                raise JwksFetchError("JWKS response too slow") from None
             raise JwksFetchError(f"request failed ({type(exc).__name__})") from None
         try:
             document = json.loads(bytes(body))

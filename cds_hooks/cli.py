@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     if bool(args.certfile) != bool(args.keyfile):
         return _fail("--certfile and --keyfile go together")
+    if settings.request_deadline_s >= args.timeout * 0.8:
+        # the in-worker deadline must fire before gunicorn kills the worker (HTML 500)
+        os.environ["GIST_CDS_REQUEST_DEADLINE_S"] = f"{max(args.timeout * 0.6, 0.5):g}"
     serve(
         host=args.host,
         port=args.port,

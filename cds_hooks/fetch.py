@@ -5,8 +5,11 @@ completed by following its `next` links); `null` means the EHR has no data; an a
 holding an OperationOutcome, is fetched from `fhirServer` with the `fhirAuthorization` token.
 
 Security: no request (and so no token) ever goes to a server outside `allowed_servers`, nor to a
-`next` link outside that server's base; redirects are not followed; one time budget bounds the
-whole call; bodies are size-capped. Problem reasons never carry the token, URLs or patient ids.
+`next` link outside that server's base (checked on the URL exactly as it is sent, after dot-segment
+removal, with encoded `.`, `/` and `\\` refused); redirects are not followed; one time budget bounds
+the whole call, and at its end the sockets still in use are shut (`bounded_http`); one resource
+limit and one byte budget cover prefetch and fetched data together. Problem reasons never carry the
+token, URLs, patient ids or any text the server chose.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 import requests
 import urllib3.exceptions
 
+from cds_hooks.bounded_http import Deadline, is_stale_connection, session_for
+from cds_hooks.validation import count_resources
 from fhir_mappings.prefetch_templates import PREFETCH_TEMPLATES, REQUIRED_KEYS, render
 
 log = logging.getLogger(__name__)
@@ -39,6 +44,24 @@ READ_SIZE = 64 * 1024
 #: Pseudo-key under which Medications read by reference are returned (and problems reported).
 MEDICATIONS_KEY = "Medication"
 MAX_MEDICATION_READS = 50
+#: A Medication is a code and a few ingredients: a body larger than this is not one.
+MAX_MEDICATION_BYTES = 256 * 1024
+#: Resource types a FHIR answer may be named by in a problem; any other `resourceType` the server
+#: sent is never quoted (it is server-chosen text, possibly huge or token-shaped).
+NAMEABLE_TYPES = frozenset(
+    {
+        "Bundle",
+        "OperationOutcome",
+        "Patient",
+        "Condition",
+        "Observation",
+        "MedicationStatement",
+        "MedicationRequest",
+        "Procedure",
+        "Medication",
+    }
+)
+_ENCODED_SEPARATOR = re.compile(r"%(2e|2f|5c)", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -102,16 +125,86 @@ def normalise_base(url: str) -> str | None:
     return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
-def on_base(url: str, base: str) -> bool:
-    """True when absolute `url` lies under the normalised FHIR base `base`."""
+def sendable_url(url: str, base: str) -> str | None:
+    """`url` exactly as requests will send it, when that lies under the normalised FHIR base
+    `base`; None otherwise.
+
+    The check runs on requests' own preparation of the URL (dot segments removed, unreserved
+    escapes decoded), so what is compared is what goes on the wire; an encoded `.`, `/` or `\\`
+    in the path is refused outright, as servers differ in whether they decode it before routing.
+    """
     try:
         parts = urlsplit(url)
     except ValueError:
-        return False
+        return None
     if parts.username is not None or parts.password is not None:
-        return False
-    start = normalise_base(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
-    return start is not None and (start == base or start.startswith(base + "/"))
+        return None
+    if "\\" in parts.path or _ENCODED_SEPARATOR.search(parts.path):
+        return None
+    try:
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(url, None)
+        again = requests.PreparedRequest()
+        again.prepare_url(prepared.url, None)
+    except (requests.RequestException, ValueError, UnicodeError):
+        return None
+    if not prepared.url or prepared.url != again.url:
+        return None
+    sent = urlsplit(prepared.url)
+    if {".", ".."} & set(sent.path.split("/")):
+        return None
+    start = normalise_base(urlunsplit((sent.scheme, sent.netloc, sent.path, "", "")))
+    if start is None or not (start == base or start.startswith(base + "/")):
+        return None
+    return prepared.url
+
+
+def on_base(url: str, base: str) -> bool:
+    """True when absolute `url`, as it would be sent, lies under the normalised FHIR base."""
+    return sendable_url(url, base) is not None
+
+
+def type_name(value: Any) -> str:
+    """How a problem names what the server answered: a known type name, never its own text."""
+    found = value.get("resourceType") if isinstance(value, Mapping) else None
+    if found is None:
+        return "no resource"
+    return found if isinstance(found, str) and found in NAMEABLE_TYPES else "another resource type"
+
+
+class Allowance:
+    """What is left of the per-call resource limit and byte budget, shared by every fetch thread
+    (prefetched resources and request bytes are taken first)."""
+
+    def __init__(self, resources: int, bytes_: int) -> None:
+        self.max_resources = resources
+        self.max_bytes = bytes_
+        self._resources = resources
+        self._bytes = bytes_
+        self._lock = threading.Lock()
+
+    def take_bytes(self, count: int) -> bool:
+        with self._lock:
+            self._bytes -= count
+            return self._bytes >= 0
+
+    def take_resources(self, count: int) -> bool:
+        with self._lock:
+            if count > self._resources:
+                self._resources = 0
+                return False
+            self._resources -= count
+            return True
+
+    @property
+    def resources_left(self) -> int:
+        return self._resources
+
+    def bytes_reason(self) -> str:
+        return f"the FHIR server's data exceeds the limit of {self.max_bytes} bytes per call"
+
+    def resources_reason(self) -> str:
+        return f"stopped at the limit of {self.max_resources} resources per call"
 
 
 def _expected_type(template: str) -> str:
@@ -150,71 +243,96 @@ def _entries(bundle: Mapping[str, Any]) -> list[Any]:
 
 @dataclass
 class _Fetcher:
-    """The HTTP side: one session, one deadline, one allowlisted base, one optional token."""
+    """The HTTP side: one session, one deadline, one allowlisted base, one optional token, and
+    the allowance shared with every other fetch of the call."""
 
     session: requests.Session
     base: str
     token: str | None
-    deadline: float
+    deadline: Deadline
     max_pages: int
     max_bytes: int
+    allowance: Allowance
 
-    def get_json(self, url: str) -> Any:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise _Failed("time budget used up before the request")
-        headers = {"Accept": "application/fhir+json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        try:
-            with self.session.get(
-                url,
-                headers=headers,
-                timeout=(remaining, remaining),
-                allow_redirects=False,
-                stream=True,
-            ) as response:
-                status = response.status_code
-                if 300 <= status < 400:
-                    raise _Failed(
-                        f"FHIR server answered HTTP {status} (redirects are not followed)"
-                    )
-                if not 200 <= status < 300:
-                    raise _Failed(f"FHIR server answered HTTP {status}")
-                body = self._read_body(response)
-        except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError):
-            raise _Failed("FHIR server did not answer within the time budget") from None
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            # the body is read from urllib3 directly, so its errors arrive unwrapped
-            raise _Failed(f"could not read from the FHIR server ({type(exc).__name__})") from None
+    def get_json(self, url: str, *, max_bytes: int | None = None) -> Any:
+        sendable = sendable_url(url, self.base)
+        if sendable is None:
+            raise _Failed("a link points outside the FHIR server")
+        with self.deadline.bound():
+            try:
+                body = self._exchange(sendable, max_bytes or self.max_bytes)
+            except requests.RequestException as exc:
+                # a keep-alive socket the server had just closed: GET is idempotent, send it again
+                if not is_stale_connection(exc) or self.deadline.remaining() <= 0:
+                    raise self._failure(exc) from None
+                try:
+                    body = self._exchange(sendable, max_bytes or self.max_bytes)
+                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as again:
+                    raise self._failure(again) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise self._failure(exc) from None
+        if self.deadline.expired:  # the read was cut by the deadline: what came is not all
+            raise _Failed("FHIR server did not answer within the time budget")
         try:
             return json.loads(body)
         except (ValueError, RecursionError):
             raise _Failed("FHIR server answered with a body that is not valid JSON") from None
 
-    def _read_body(self, response: requests.Response) -> bytes:
+    def _failure(self, exc: BaseException) -> _Failed:
+        if self.deadline.expired or isinstance(
+            exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError
+        ):
+            return _Failed("FHIR server did not answer within the time budget")
+        # the body is read from urllib3 directly, so its errors arrive unwrapped
+        return _Failed(f"could not read from the FHIR server ({type(exc).__name__})")
+
+    def _exchange(self, url: str, max_bytes: int) -> bytes:
+        remaining = self.deadline.remaining()
+        if remaining <= 0 or self.deadline.expired:
+            raise _Failed("time budget used up before the request")
+        headers = {"Accept": "application/fhir+json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        with self.session.get(
+            url,
+            headers=headers,
+            timeout=(remaining, remaining),
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            status = response.status_code
+            if 300 <= status < 400:
+                raise _Failed(f"FHIR server answered HTTP {status} (redirects are not followed)")
+            if not 200 <= status < 300:
+                raise _Failed(f"FHIR server answered HTTP {status}")
+            return self._read_body(response, max_bytes)
+
+    def _read_body(self, response: requests.Response, max_bytes: int) -> bytes:
         """Read with `read1` (returns after each socket read, unlike `iter_content`, which blocks
-        until a whole chunk arrives), so a slow-drip body is cut at the deadline."""
+        until a whole chunk arrives), so a slow-drip body is cut at the deadline; a read blocked
+        inside urllib3 (dripped headers, gzip header, trailers) ends when the deadline shuts the
+        socket."""
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise _Failed(f"FHIR server response is larger than {self.max_bytes} bytes")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise _Failed(f"FHIR server response is larger than {max_bytes} bytes")
         body = bytearray()
         while chunk := response.raw.read1(READ_SIZE, decode_content=True):
             body += chunk
-            if len(body) > self.max_bytes:
-                raise _Failed(f"FHIR server response is larger than {self.max_bytes} bytes")
-            if time.monotonic() > self.deadline:
+            if len(body) > max_bytes:
+                raise _Failed(f"FHIR server response is larger than {max_bytes} bytes")
+            if not self.allowance.take_bytes(len(chunk)):
+                raise _Failed(self.allowance.bytes_reason())
+            if self.deadline.remaining() <= 0:
                 raise _Failed("FHIR server did not answer within the time budget")
         return bytes(body)
 
-    def read(self, url: str, resource_type: str) -> tuple[Any, list[str]]:
-        value = self.get_json(url)
+    def read(self, url: str, resource_type: str, max_bytes: int | None = None) -> Any:
+        value = self.get_json(url, max_bytes=max_bytes)
         if not isinstance(value, Mapping) or value.get("resourceType") != resource_type:
-            found = value.get("resourceType") if isinstance(value, Mapping) else None
-            raise _Failed(
-                f"FHIR server answered with {found or 'no resource'}, not {resource_type}"
-            )
-        return dict(value), []
+            raise _Failed(f"FHIR server answered with {type_name(value)}, not {resource_type}")
+        if not self.allowance.take_resources(count_resources(value)):
+            raise _Failed(f"not read: {self.allowance.resources_reason()}")
+        return dict(value)
 
     def complete(self, first: Mapping[str, Any] | None, url: str | None) -> tuple[Any, list[str]]:
         """Fetch a search (or the rest of a prefetched page) following same-base `next` links;
@@ -229,36 +347,40 @@ class _Fetcher:
             pages = 1
         problems: list[str] = []
         while url is not None:
-            if url in seen:
+            sendable = sendable_url(url, self.base)
+            if sendable is None:
+                problems.append("incomplete: a next link points outside the FHIR server")
+                break
+            if sendable in seen:
                 problems.append("incomplete: the server's next links loop")
                 break
             if pages >= self.max_pages:
                 problems.append(f"incomplete: stopped after {self.max_pages} pages")
                 break
-            if not on_base(url, self.base):
-                problems.append("incomplete: a next link points outside the FHIR server")
-                break
-            seen.add(url)
+            seen.add(sendable)
             try:
-                page = self.get_json(url)
+                page = self.get_json(sendable)
             except _Failed as failed:
                 if pages == 0:
                     raise
                 problems.append(f"incomplete: {failed.args[0]}")
                 break
             if not isinstance(page, Mapping) or page.get("resourceType") != "Bundle":
-                found = page.get("resourceType") if isinstance(page, Mapping) else None
-                reason = f"FHIR server answered with {found or 'no resource'}, not a Bundle"
+                reason = f"FHIR server answered with {type_name(page)}, not a Bundle"
                 if pages == 0:
                     raise _Failed(reason)
                 problems.append(f"incomplete: {reason}")
                 break
+            found = _entries(page)
+            if not self.allowance.take_resources(sum(count_resources(e) for e in found)):
+                problems.append(f"incomplete: {self.allowance.resources_reason()}")
+                break
             pages += 1
-            entries += _entries(page)
+            entries += found
             if total is None:
                 total = page.get("total")
             nxt = _next_link(page)
-            url = urljoin(url, nxt) if nxt else None
+            url = urljoin(sendable, nxt) if nxt else None
         merged: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "entry": entries}
         if not problems:
             merged["total"] = len(entries)
@@ -326,11 +448,16 @@ def resolve(
     session: requests.Session | None = None,
     max_pages: int = 20,
     max_response_bytes: int = 20 * 1024 * 1024,
+    max_resources: int = 20_000,
+    max_total_bytes: int = 32 * 1024 * 1024,
+    received_bytes: int = 0,
 ) -> ResolvedData:
     """Resolve every template key to data, within `timeout_s` for the whole call.
 
-    Raises PrefetchUnavailable (412) only when a required key is neither prefetched nor
-    fetchable; a fetch that was tried and failed is a FetchProblem (the service still answers).
+    `max_resources` and `max_total_bytes` bound prefetch and fetched data together (the request
+    body's `received_bytes` count against the byte budget). Raises PrefetchUnavailable (412) only
+    when a required key is neither prefetched nor fetchable; a fetch that was tried and failed,
+    or was cut at a limit, is a FetchProblem (the service still answers, naming it).
     """
     started = time.monotonic()
     deadline = started + timeout_s
@@ -353,22 +480,37 @@ def resolve(
         ]
         return _result(plan, set(), started)
     assert base is not None  # narrowed by _why_not_fetchable
-    fetched = _fetch_all(
-        plan,
-        templates,
-        patient_id,
-        session,
-        base,
-        access_token,
-        deadline,
-        max_pages,
-        max_response_bytes,
+    allowance = Allowance(max_resources, max_total_bytes)
+    allowance.take_resources(count_resources(prefetch or {}))
+    allowance.take_bytes(received_bytes)
+    http = session if session is not None else session_for(base, MAX_WORKERS)
+    budget = max(deadline - time.monotonic(), 0.0)
+    io_deadline = Deadline(deadline - min(WRAP_UP_S, budget / 10))
+    fetcher = _Fetcher(
+        http, base, access_token, io_deadline, max_pages, max_response_bytes, allowance
     )
-    if refs := _missing_medication_ids(plan.values):
-        fetched |= _read_medications(
-            plan, refs, session, base, access_token, deadline, max_response_bytes
-        )
+    try:
+        fetched = _fetch_all(plan, templates, patient_id, fetcher, deadline)
+        if refs := _missing_medication_ids(plan.values):
+            fetched |= _read_medications(plan, refs, fetcher, deadline)
+    finally:
+        io_deadline.expire()  # also when the request's own deadline interrupts the wait
     return _result(plan, fetched, started)
+
+
+def _run_until(
+    futures: Collection[Future[Any]], fetcher: _Fetcher, deadline: float
+) -> set[Future[Any]]:
+    """Wait for `futures` until the HTTP deadline, shut the sockets still in use (so blocked reads
+    end and hand back what they have), then wait out the wrap-up time; returns the unfinished."""
+    pending = set(futures)
+    while pending and (remaining := fetcher.deadline.remaining()) > 0:
+        _, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
+    if pending:
+        fetcher.deadline.expire()
+        while pending and (remaining := deadline - time.monotonic()) > 0:
+            _, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
+    return pending
 
 
 def _resources_of(value: Any) -> list[Mapping[str, Any]]:
@@ -399,32 +541,17 @@ def _missing_medication_ids(values: Mapping[str, Any]) -> list[str]:
     return wanted[:MAX_MEDICATION_READS]
 
 
-def _read_medications(
-    plan: _Plan,
-    ids: list[str],
-    session: requests.Session | None,
-    base: str,
-    token: str | None,
-    deadline: float,
-    max_bytes: int,
-) -> set[str]:
+def _read_medications(plan: _Plan, ids: list[str], fetcher: _Fetcher, deadline: float) -> set[str]:
     """Read the referenced Medications in parallel within what is left of the time budget."""
-    own = session is None
-    http = requests.Session() if session is None else session
-    if own:
-        http.trust_env = False
-    io_deadline = deadline - min(WRAP_UP_S, max(deadline - time.monotonic(), 0.0) / 10)
-    fetcher = _Fetcher(http, base, token, io_deadline, 1, max_bytes)
     pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(ids)), thread_name_prefix="fhir-med")
+    max_bytes = min(MAX_MEDICATION_BYTES, fetcher.max_bytes)
     futures = {
-        pool.submit(fetcher.read, f"{base}/Medication/{quote(i, safe='')}", "Medication"): i
+        pool.submit(
+            fetcher.read, f"{fetcher.base}/Medication/{quote(i, safe='')}", "Medication", max_bytes
+        ): i
         for i in ids
     }
-    if own:
-        _close_when_done(list(futures), http)
-    pending = set(futures)
-    while pending and (remaining := deadline - time.monotonic()) > 0:
-        _, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
+    pending = _run_until(futures, fetcher, deadline)
     pool.shutdown(wait=False, cancel_futures=True)
     found: list[dict[str, Any]] = []
     for future, med_id in futures.items():
@@ -432,12 +559,12 @@ def _read_medications(
             reason = "FHIR server did not answer within the time budget"
         else:
             try:
-                found.append(future.result()[0])
+                found.append(future.result())
                 continue
             except _Failed as failed:
                 reason = failed.args[0]
             except Exception as exc:  # a bug here must not turn into a 500
-                log.error("medication read failed", extra={"error": type(exc).__name__})
+                log.error("medication read failed", extra={"reason": type(exc).__name__})
                 reason = "could not read from the FHIR server"
         plan.problems.append(FetchProblem(MEDICATIONS_KEY, f"Medication/{med_id}: {reason}"))
     if not found:
@@ -454,26 +581,16 @@ def _fetch_all(
     plan: _Plan,
     templates: Mapping[str, str],
     patient_id: str,
-    session: requests.Session | None,
-    base: str,
-    token: str | None,
+    fetcher: _Fetcher,
     deadline: float,
-    max_pages: int,
-    max_bytes: int,
 ) -> set[str]:
     """Run every fetch in parallel; give up on whatever is unfinished at the deadline."""
     jobs = len(plan.to_fetch) + len(plan.to_continue)
     if jobs == 0:
         return set()
-    own = session is None
-    http = requests.Session() if session is None else session
-    if own:
-        http.trust_env = False  # no proxies or .netrc credentials from the environment
-    budget = deadline - time.monotonic()
-    io_deadline = deadline - min(WRAP_UP_S, max(budget, 0.0) / 10)
-    fetcher = _Fetcher(http, base, token, io_deadline, max_pages, max_bytes)
+    base = fetcher.base
     pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, jobs), thread_name_prefix="fhir-fetch")
-    futures: dict[Future[tuple[Any, list[str]]], str] = {}
+    futures: dict[Future[Any], str] = {}
     for key in plan.to_fetch:
         template = templates[key]
         url = f"{base}/{render(template, quote(patient_id, safe=''))}"
@@ -481,17 +598,13 @@ def _fetch_all(
         if expected == "Bundle":
             futures[pool.submit(fetcher.complete, None, url)] = key
         else:
-            futures[pool.submit(fetcher.read, url, expected)] = key
+            futures[pool.submit(lambda u, t: (fetcher.read(u, t), []), url, expected)] = key
     for key, nxt in plan.to_continue.items():
         first = plan.values[key]
         futures[pool.submit(fetcher.complete, first, urljoin(base + "/", nxt))] = key
-    if own:
-        _close_when_done(list(futures), http)
 
     fetched: set[str] = set()
-    pending = set(futures)
-    while pending and (remaining := deadline - time.monotonic()) > 0:
-        _, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
+    pending = _run_until(futures, fetcher, deadline)
     pool.shutdown(wait=False, cancel_futures=True)  # never wait for stragglers
     for future, key in futures.items():
         if future in pending:
@@ -507,7 +620,7 @@ def _fetch_all(
         except Exception as exc:  # a bug here must not turn into a 500 for the whole hook
             log.error(
                 "prefetch fetch failed unexpectedly",
-                extra={"key": key, "error": type(exc).__name__},
+                extra={"problems": [key], "reason": type(exc).__name__},
             )
             plan.problems.append(FetchProblem(key, "could not read from the FHIR server"))
             continue
@@ -515,22 +628,6 @@ def _fetch_all(
         fetched.add(key)
         plan.problems += [FetchProblem(key, reason) for reason in problems]
     return fetched
-
-
-def _close_when_done(futures: list[Future[Any]], session: requests.Session) -> None:
-    """Close our own session once the last fetch ends (stragglers may outlive the call)."""
-    lock = threading.Lock()
-    left = [len(futures)]
-
-    def done(_: Future[Any]) -> None:
-        with lock:
-            left[0] -= 1
-            last = left[0] == 0
-        if last:
-            session.close()
-
-    for future in futures:
-        future.add_done_callback(done)
 
 
 def _result(plan: _Plan, fetched: set[str], started: float) -> ResolvedData:

@@ -14,9 +14,16 @@ import sys
 import time
 from typing import Any
 
-_JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
+#: A run of base64url characters and dots: JWTs live inside such runs. One greedy character
+#: class, so `finditer` scans the text once (the earlier JWT-shaped pattern backtracked on every
+#: `eyJ` of a long run: quadratic, seconds on 64k characters of hostile input).
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-.]+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"']+")
 _REDACTED = "[redacted]"
+#: Any logged string is cut to this many characters (after masking), any list to this many items.
+MAX_FIELD_CHARS = 512
+MAX_MESSAGE_CHARS = 2000
+MAX_LIST_ITEMS = 50
 
 #: `extra=` keys that may appear in a log record; anything else is dropped.
 SAFE_FIELDS = (
@@ -39,13 +46,41 @@ SAFE_FIELDS = (
 )
 
 
+def _mask_jwt(match: re.Match[str]) -> str:
+    run = match.group()
+    start = run.find("eyJ")  # base64url of '{"': every JWT header and payload starts so
+    if start < 0 or "." not in run[start:]:
+        return run
+    return run[:start] + _REDACTED
+
+
 def redact(text: str) -> str:
-    return _BEARER.sub(r"\1" + _REDACTED, _JWT.sub(_REDACTED, text))
+    """Mask JWT-like runs (from an `eyJ` followed by a dot) and bearer tokens; linear time."""
+    if "eyJ" in text:
+        text = _TOKEN_RUN.sub(_mask_jwt, text)
+    return _BEARER.sub(r"\1" + _REDACTED, text)
+
+
+def cap(text: str, limit: int = MAX_FIELD_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}…[{len(text) - limit} more chars]"
+
+
+def safe_value(value: Any) -> Any:
+    """A log field masked and capped: strings cut, lists shortened, other objects as strings."""
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+        shown = [safe_value(v) for v in items[:MAX_LIST_ITEMS]]
+        if len(items) > MAX_LIST_ITEMS:
+            shown.append(f"…[{len(items) - MAX_LIST_ITEMS} more]")
+        return shown
+    return cap(redact(str(value)))
 
 
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+        record.msg = cap(redact(record.getMessage()), MAX_MESSAGE_CHARS)
         record.args = None
         return True
 
@@ -57,12 +92,12 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": redact(record.getMessage()),
+            "msg": cap(redact(record.getMessage()), MAX_MESSAGE_CHARS),
         }
         for key in SAFE_FIELDS:
             value = record.__dict__.get(key)
             if value is not None:
-                entry[key] = value
+                entry[key] = safe_value(value)
         if record.exc_info and record.exc_info[0] is not None:
             entry["exception"] = record.exc_info[0].__name__  # type only: messages may hold data
         return redact(json.dumps(entry, default=str, ensure_ascii=False))

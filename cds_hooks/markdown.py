@@ -15,18 +15,31 @@ from logic.knowledge.citations import Citation
 from logic.recommendation import Recommendation
 
 # Characters with inline meaning in CommonMark/GFM: emphasis, code, links/images, tables,
-# strikethrough, autolinks ("http:", "www.", "a@b") and the escape character itself. Block markers
+# strikethrough, autolinks ("http:", "www.") and the escape character itself. Block markers
 # ("#", "-", "1.") need no escape: record text is always one line placed after a label.
-_BACKSLASH = re.compile(r"([\\`*_\[\]!|~:@])")
+_BACKSLASH = re.compile(r"([\\`*_\[\]!|~:])")
 _WWW = re.compile(r"(?i)\b(www)\.")
+#: A dot between a letter or digit and a letter ("evil.com"): escaped, the text splits there, so
+#: markdown-it's linkify (fuzzy domains) finds no domain. Decimals ("6.2") are left alone.
+_DOMAIN_DOT = re.compile(r"(?<=[A-Za-z0-9])\.(?=[A-Za-z])")
+#: Ideographic and full-width dots that linkify-it reads as a domain dot ("www。evil.com").
+_WIDE_DOTS = {"\u3002": "&#12290;", "\uff0e": "&#65294;", "\uff61": "&#65377;"}
 _WHITESPACE = re.compile(r"\s+")
+#: cmark-gfm finds e-mail autolinks after escapes and entities are resolved ("a\\@b.example" and
+#: "a&#64;b.example" are both linked), so "@" is set as a code span: the address is split across
+#: nodes and no renderer links it, while the character itself is kept.
+_AT = "`@`"
 
 
 def text(value: object) -> str:
-    """`value` as inert inline markdown: one line, HTML-escaped, markdown punctuation escaped."""
+    """`value` as inert inline markdown: one line, HTML-escaped, markdown punctuation escaped,
+    nothing a GFM or markdown-it (linkify) renderer would turn into a link."""
     flat = _WHITESPACE.sub(" ", str(value)).strip()
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _WWW.sub(r"\1\\.", _BACKSLASH.sub(r"\\\1", flat))
+    for wide, entity in _WIDE_DOTS.items():
+        flat = flat.replace(wide, entity)
+    escaped = _DOMAIN_DOT.sub(r"\\.", _WWW.sub(r"\1\\.", _BACKSLASH.sub(r"\\\1", flat)))
+    return escaped.replace("@", _AT)
 
 
 def trusted_block(value: str) -> str:

@@ -59,6 +59,9 @@ def run_patient_view(
     timeout_s: float,
     public_base_url: str,
     required_keys: Collection[str],
+    max_resources: int = 20_000,
+    max_fhir_bytes: int = 32 * 1024 * 1024,
+    received_bytes: int = 0,
 ) -> HookResult:
     """Answer a validated patient-view request; raises fetch.PrefetchUnavailable for 412."""
     started = time.perf_counter()
@@ -73,6 +76,9 @@ def run_patient_view(
         allowed_servers=allowed_servers,
         timeout_s=timeout_s,
         required=required_keys,
+        max_resources=max_resources,
+        max_total_bytes=max_fhir_bytes,
+        received_bytes=received_bytes,
     )
     case = case_from_resolved(resolved, patient_id)
     recommendations = tuple(evaluate(case))

@@ -70,6 +70,8 @@ def parse_json_body(raw: bytes, *, max_depth: int) -> Any:
         raise BadRequest(
             f"request body is not valid JSON (line {exc.lineno}, column {exc.colno})"
         ) from exc
+    except ValueError as exc:  # e.g. an integer over Python's 4,300-digit conversion limit
+        raise BadRequest("request body holds a number too long to read") from exc
     if json_depth_exceeds(value, max_depth):
         raise BadRequest(f"request body nests deeper than {max_depth} levels")
     return value
@@ -77,24 +79,37 @@ def parse_json_body(raw: bytes, *, max_depth: int) -> Any:
 
 def count_prefetch_resources(prefetch: Any) -> int:
     """Resources in a prefetch object: each value is a resource or a Bundle, and Bundles nested
-    in entries count with their own entries (the mapping flattens them all). Iterative."""
+    in entries count with their own entries (the mapping flattens them all); `contained`
+    resources count too. Iterative."""
     if not isinstance(prefetch, dict):
         return 0
+    return count_resources(list(prefetch.values()))
+
+
+def count_resources(value: Any) -> int:
+    """Resources in `value` (a resource, a Bundle, a Bundle entry or a list of them), counting
+    Bundle entries, nested Bundles and `contained` resources, each as one. Iterative."""
     total = 0
-    stack: list[Any] = list(prefetch.values())
+    stack: list[Any] = [value]
     while stack:
-        value = stack.pop()
-        if not isinstance(value, dict):
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
             continue
-        entries = value.get("entry") if value.get("resourceType") == "Bundle" else None
+        if not isinstance(node, dict):
+            continue
+        if "resource" in node and "resourceType" not in node:  # a Bundle entry
+            stack.append(node["resource"])
+            continue
+        if "resourceType" not in node:
+            stack.extend(node.values())  # a prefetch object: key -> resource or Bundle
+            continue
+        entries = node.get("entry") if node.get("resourceType") == "Bundle" else None
         if isinstance(entries, list):
-            stack.extend(e["resource"] for e in entries if _is_bundle_entry(e))
-            total += sum(1 for e in entries if not _is_bundle_entry(e))
+            stack.extend(entries)
         else:
             total += 1
+        contained = node.get("contained")
+        if isinstance(contained, list):
+            stack.extend(c for c in contained if isinstance(c, dict))
     return total
-
-
-def _is_bundle_entry(entry: Any) -> bool:
-    resource = entry.get("resource") if isinstance(entry, dict) else None
-    return isinstance(resource, dict) and resource.get("resourceType") == "Bundle"

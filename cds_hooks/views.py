@@ -11,9 +11,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from cds_hooks.auth import AuthError
+from cds_hooks.deadline import RequestDeadlineExceeded, arm, disarm
 from cds_hooks.errors import (
     BadRequest,
     NotFound,
@@ -123,17 +124,32 @@ def call_service(service_id: str) -> Response:
     started = time.perf_counter()
     status = 200
     try:
+        # Armed once the body is in: a slow upload stays gunicorn's business (its timeout), an
+        # overrunning evaluation answers 503 before gunicorn would kill the worker.
+        arm(
+            rt.settings.request_deadline_s - (time.monotonic() - g.get("started", time.monotonic()))
+        )
         result = run_patient_view(
             body,
             allowed_servers=allowed_fhir_servers(client),
             timeout_s=rt.settings.fhir_timeout_s,
             public_base_url=rt.settings.public_base_url,
             required_keys=service.required_keys,
+            max_resources=rt.settings.max_resources,
+            max_fhir_bytes=rt.settings.max_fhir_bytes,
+            received_bytes=request.content_length or 0,
         )
+        disarm()  # the audit write below must never be interrupted
     except PrefetchUnavailable as exc:
+        disarm()
         status = 412
         _audit(service, body, status, started, categories=(), rule_ids=(), card_rules={})
         raise PreconditionFailed(exc.reason) from exc
+    except RequestDeadlineExceeded:
+        disarm()
+        status = 503
+        _audit(service, body, status, started, categories=(), rule_ids=(), card_rules={})
+        raise
     recs = result.recommendations
     _audit(
         service,

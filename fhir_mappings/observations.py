@@ -199,6 +199,8 @@ def _unit(quantity: JsonObj) -> tuple[str | None, str | None]:
 # --- size [S14] ----------------------------------------------------------------------------------
 
 _CM_PER = {"cm": Decimal(1), "mm": Decimal("0.1")}
+#: 1 µm: anything smaller is a data-entry or unit error, not a measured tumour.
+MIN_SIZE_CM = Decimal("0.0001")
 _UNIT_WORDS = {
     "cm": "cm",
     "centimeter": "cm",
@@ -254,6 +256,8 @@ def size(observation: JsonObj) -> Candidate[TumourSize] | str:
     if unit not in _CM_PER:
         return f"tumour size unit {unit!r} is not cm or mm"
     in_cm = value * _CM_PER[unit]
+    if in_cm < MIN_SIZE_CM:
+        return f"tumour size value {quantity.get('value')!r} {unit} is below 1 micrometre"
     problem = comparator_problem(
         text(quantity.get("comparator")), in_cm, SIZE_BOUNDARIES_CM, SIZE_EXACT_CM
     )

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 
 TIMEOUT_S = 10.0
+RESET_RETRIES = 1
 # A relative FHIR read or search: `Patient/123`, `Condition?patient=123`.
 RELATIVE_URL = re.compile(r"[A-Z][A-Za-z]{1,63}(/[A-Za-z0-9\-.]{1,64})?(\?[^#\s]*)?")
 REFERENCE_PARAMS = ("patient", "subject")
@@ -46,11 +47,23 @@ class RemoteFhir:
     session: requests.Session = field(default_factory=requests.Session)
 
     def get(self, relative_url: str) -> tuple[int, Any]:
-        answer = self.session.get(
-            f"{self.base_url}/{relative_url}",
-            headers={"Accept": "application/fhir+json"},
-            timeout=TIMEOUT_S,
-        )
+        answer = None
+        for attempt in range(1 + RESET_RETRIES):
+            try:
+                answer = self.session.get(
+                    f"{self.base_url}/{relative_url}",
+                    headers={"Accept": "application/fhir+json"},
+                    timeout=TIMEOUT_S,
+                )
+                break
+            except requests.Timeout:
+                return 504, operation_outcome("timeout", "the FHIR server did not answer in time")
+            except requests.ConnectionError:
+                # The server may close a keep-alive connection just as it is reused; a GET is
+                # idempotent, so it is sent again on a fresh connection.
+                if attempt == RESET_RETRIES:
+                    return 502, operation_outcome("exception", "the FHIR server is unreachable")
+        assert answer is not None
         try:
             return answer.status_code, answer.json()
         except ValueError:

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from cds_hooks.auth import MAX_TOKEN_CHARS, AuthError, JwtVerifier
+from cds_hooks.auth import MAX_TOKEN_CHARS, AuthError, JwksCache, JwtVerifier
 from cds_hooks.config import ConfigError
 from cds_hooks.storage import Storage
 from cds_hooks.trusted_clients import TrustedClient, load_trusted_clients, parse_trusted_clients
@@ -565,3 +565,32 @@ def test_unreadable_trusted_clients_file_is_a_config_error(tmp_path: Path) -> No
 def _jti_of(token: str) -> str:
     jti: str = jwt.decode(token, options={"verify_signature": False})["jti"]
     return jti
+
+
+def test_a_jwks_host_dripping_its_headers_is_cut_at_the_total_deadline(
+    https_server: HttpsTestServer,
+) -> None:
+    """Each byte arrives well within the per-read timeout; only a total deadline stops it (the
+    whole answer would take about 10 s, and the per-URL lock is held meanwhile)."""
+    uri = https_server.serve_dripping("/slow.json", jwks_for(make_keys()), drip_s=0.03)
+    cache = JwksCache(
+        cache_s=300, timeout_s=0.5, ca_bundle=str(https_server.ca_file), cooldown_s=30
+    )
+    started = time.monotonic()
+    with pytest.raises(AuthError, match="JWKS unavailable"):
+        cache.keys(uri, "any")
+    assert time.monotonic() - started < 4.0  # budget 2 × 0.5 s, slack for a loaded machine
+
+
+def test_the_jwks_download_ignores_proxy_settings_of_the_environment(
+    https_server: HttpsTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    uri = https_server.serve_json("/jwks.json", jwks_for(make_keys()))
+    cache = JwksCache(
+        cache_s=300, timeout_s=2.0, ca_bundle=str(https_server.ca_file), cooldown_s=30
+    )
+    assert cache.keys(uri, "test-ec-1") != []

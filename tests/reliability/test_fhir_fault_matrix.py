@@ -26,7 +26,7 @@ from cds_hooks.validation import schema_errors
 from fhir_mappings.prefetch_templates import PREFETCH_TEMPLATES
 from tests.fhir_mappings import fhir as F
 from tests.reliability.conftest import SecretLedger
-from tests.support import jwt_tools
+from tests.support import hostile, jwt_tools
 from tests.support.fhir_server import Reply, ScriptedServer, scripted_server
 from tests.support.live import LiveService, hook_request, live_service
 
@@ -70,12 +70,23 @@ _HUGE = (
     + b'"}'
 )
 _BOMB = gzip.compress(_HUGE, compresslevel=9)
+_HOSTILE_TYPE = _json({"resourceType": "eyJ" * 100_000, "id": "x"})
+_HUGE_PAGE = _json(
+    {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": {"resourceType": "Basic", "id": f"b{i}"}} for i in range(21_000)],
+    }
+)
 
 
 @dataclass(frozen=True)
 class Fault:
     name: str
     reply: Callable[[str, str, str], Reply]  # (request path, own origin, foreign base) -> Reply
+    #: False where the data itself arrives whole and only the connection misbehaves afterwards
+    #: (endless trailers): the answer must still come within the budget, but nothing is missing.
+    data_lost: bool = True
 
 
 def _status(code: int) -> Fault:
@@ -119,6 +130,16 @@ FAULTS = [
     ),
     Fault("pagination-loop", lambda p, o, f: Reply(200, _page(o + p))),
     Fault("pagination-endless", lambda p, o, f: Reply(200, _page(o + p + "&more=" + p[-40:]))),
+    Fault("next-link-dot-segments", lambda p, o, f: Reply(200, _page(o + "/fhir/../secret/x"))),
+    Fault("next-link-encoded-dots", lambda p, o, f: Reply(200, _page(o + "/fhir/%2e%2e/secret/x"))),
+    Fault("next-link-encoded-backslash", lambda p, o, f: Reply(200, _page(o + "/fhir/..%5Cs/x"))),
+    Fault("hostile-resource-type", lambda p, o, f: Reply(200, _HOSTILE_TYPE)),
+    Fault("huge-page-21000-entries", lambda p, o, f: Reply(200, _HUGE_PAGE)),
+    Fault("slow-headers", lambda p, o, f: Reply(stream=hostile.dripped_headers)),
+    Fault("slow-gzip-header", lambda p, o, f: Reply(stream=hostile.dripped_gzip_header)),
+    Fault(
+        "endless-trailers", lambda p, o, f: Reply(stream=hostile.endless_trailers), data_lost=False
+    ),
 ]
 
 
@@ -198,6 +219,17 @@ def names_fetch_problem(line: str, resource_type: str) -> bool:
     return resource_type in line and any(word in line for word in PROBLEM_WORDS)
 
 
+def stays_under_base(path: str) -> bool:
+    """The request path as the server sees it lies under /fhir/, with nothing left to resolve."""
+    only = path.split("?", 1)[0]
+    lowered = only.lower()
+    return (
+        only.startswith("/fhir/")
+        and ".." not in only.split("/")
+        and not any(bad in lowered for bad in ("%2e", "%2f", "%5c", "\\"))
+    )
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _never_foreign(rig: Rig) -> Iterator[None]:
     yield
@@ -230,11 +262,15 @@ def test_fault_answered_in_budget_naming_what_is_missing(
     fetched = rig.ehr.hits[hits_before:]
     assert fetched, "the service did not fetch the missing key"
     assert all(hit.authorization == f"Bearer {EHR_TOKEN}" for hit in fetched)
+    assert [h.path for h in fetched if not stays_under_base(h.path)] == [], "token left the base"
     if response.status_code == 412:
         assert response.json()["resourceType"] == "OperationOutcome"
         return
     answer = response.json()
     assert schema_errors("cds-hooks-response", answer) == []
+    assert "eyJeyJ" not in response.text
+    if not fault.data_lost:
+        return
     lines = data_needed_text(answer["cards"]).splitlines()
     for key in absent:
         naming = [line for line in lines if names_fetch_problem(line, RESOURCE_TYPE[key])]

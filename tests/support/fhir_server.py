@@ -167,6 +167,9 @@ class Reply:
     delay_s: float = 0.0
     drip_s: float = 0.0
     length: int | None = None
+    #: Writes the whole raw answer itself (status line included) to the socket's file: for
+    #: faults plain HTTP replies cannot express (dripped headers, endless trailers).
+    stream: Callable[[Any], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,13 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.server.script(self.path)
         if reply.delay_s:
             time.sleep(reply.delay_s)
+        if reply.stream is not None:
+            try:
+                reply.stream(self.wfile)
+            except OSError:
+                self.server.aborted.append(self.path)
+            self.close_connection = True
+            return
         try:
             self.send_response(reply.status)
             for name, value in reply.headers.items():

@@ -12,6 +12,7 @@ import json
 import ssl
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +31,7 @@ class _Route:
     status: int
     body: bytes
     headers: dict[str, str]
+    drip_s: float = 0.0  # > 0: the whole answer, headers included, one byte per `drip_s`
 
 
 _CA_KEY_USAGE = x509.KeyUsage(
@@ -134,6 +136,12 @@ class HttpsTestServer:
         self._set(path, _Route(status, body, {"Content-Type": "application/json"}))
         return self.url(path)
 
+    def serve_dripping(self, path: str, document: Any, drip_s: float) -> str:
+        """Answer GET `path` with this JSON, status line and headers dripped byte by byte."""
+        body = json.dumps(document).encode()
+        self._set(path, _Route(200, body, {"Content-Type": "application/json"}, drip_s))
+        return self.url(path)
+
     def serve_redirect(self, path: str, location: str, status: int = 302) -> str:
         self._set(path, _Route(status, b"", {"Location": location}))
         return self.url(path)
@@ -174,12 +182,28 @@ class HttpsTestServer:
                 with server._lock:
                     server._requests.append(path)
                     route = server._routes.get(path, _Route(404, b"", {}))
+                if route.drip_s:
+                    self._drip(route)
+                    return
                 self.send_response(route.status)
                 for name, value in route.headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
                 self.wfile.write(route.body)
+
+            def _drip(self, route: _Route) -> None:
+                head = (
+                    f"HTTP/1.1 {route.status} OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(route.body)}\r\nX-Pad: {'p' * 64}\r\n\r\n"
+                ).encode()
+                try:
+                    for byte in head + route.body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(route.drip_s)
+                except OSError:
+                    return  # the client hung up
 
             def log_message(self, format: str, *args: Any) -> None:
                 return  # keep test output clean

@@ -1,0 +1,166 @@
+"""HTTP the service sends on a caller's behalf (FHIR reads, JWKS downloads), bounded in total time.
+
+requests' timeouts bound each socket read, not a whole exchange: a server that drips its headers,
+a gzip header or chunk trailers one byte at a time keeps a read going for as long as it likes.
+Here every connection an exchange uses is registered with the `Deadline` the calling thread works
+under; `Deadline.expire()` shuts those sockets down, so a blocked read ends at once with an error
+and no thread or socket outlives the budget.
+
+Sessions are kept per worker process and FHIR base (keep-alive), with no cookies, no proxies and
+no `.netrc` credentials from the environment: the token of one hook call never rides along with
+another's, and nothing but the request itself reaches the server.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+_local = threading.local()
+
+
+class Deadline:
+    """A point in time after which the connections used under it are shut down."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self._lock = threading.Lock()
+        self._connections: set[HTTPConnection] = set()
+        self._expired = False
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    @property
+    def expired(self) -> bool:
+        return self._expired
+
+    @contextmanager
+    def bound(self) -> Iterator[None]:
+        """Run HTTP in this thread under the deadline (its connections are registered)."""
+        previous = getattr(_local, "scope", None)
+        scope: tuple[Deadline, list[HTTPConnection]] = (self, [])
+        _local.scope = scope
+        try:
+            yield
+        finally:
+            _local.scope = previous
+            with self._lock:
+                self._connections.difference_update(scope[1])
+
+    def track(self, connection: HTTPConnection) -> None:
+        with self._lock:
+            if not self._expired:
+                self._connections.add(connection)
+                return
+        _shut(connection)
+
+    def expire(self) -> None:
+        """Shut down every socket still in use under this deadline (idempotent)."""
+        with self._lock:
+            self._expired = True
+            connections = list(self._connections)
+            self._connections.clear()
+        for connection in connections:
+            _shut(connection)
+
+    @contextmanager
+    def watched(self) -> Iterator[None]:
+        """`bound()`, plus a timer that expires the deadline when it passes (single-thread use)."""
+        timer = threading.Timer(max(self.remaining(), 0.0), self.expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            with self.bound():
+                yield
+        finally:
+            timer.cancel()
+
+
+def _shut(connection: HTTPConnection) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        return
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv in another thread; no fd reuse
+
+
+def _register(connection: HTTPConnection) -> None:
+    scope = getattr(_local, "scope", None)
+    if scope is not None:
+        deadline, mine = scope
+        mine.append(connection)
+        deadline.track(connection)
+
+
+class _TrackedHTTPConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _register(self)
+        super().request(*args, **kwargs)
+
+
+class _TrackedHTTPSConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _register(self)
+        super().request(*args, **kwargs)
+
+
+class _TrackedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _TrackedHTTPConnection
+
+
+class _TrackedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackedHTTPSConnection
+
+
+class _TrackedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _TrackedHTTPPool,
+            "https": _TrackedHTTPSPool,
+        }
+
+
+def new_session(pool_size: int = 8) -> requests.Session:
+    """A session whose connections a `Deadline` can shut; no cookies, proxies or netrc."""
+    session = requests.Session()
+    session.trust_env = False
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    adapter = _TrackedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+MAX_POOLED_BASES = 32
+_sessions: dict[str, requests.Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def session_for(base: str, pool_size: int = 8) -> requests.Session:
+    """This worker's keep-alive session for one FHIR base (created on first use)."""
+    with _sessions_lock:
+        session = _sessions.get(base)
+        if session is None:
+            if len(_sessions) >= MAX_POOLED_BASES:
+                oldest = next(iter(_sessions))
+                _sessions.pop(oldest).close()
+            session = _sessions[base] = new_session(pool_size)
+        return session
+
+
+def is_stale_connection(exc: BaseException) -> bool:
+    """True for a connection the server closed or reset under us before answering (a reused
+    keep-alive socket it had just dropped): the GET can safely be sent again."""
+    return isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout)
