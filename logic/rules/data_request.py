@@ -8,7 +8,7 @@ cards (D2, F4, G1). P5 also fires without a GIST diagnosis when the Conditions c
 
 from __future__ import annotations
 
-from logic.case import FactStatus, GistCase
+from logic.case import FactStatus, GistCase, ResectionStatus
 from logic.recommendation import ELECTIVE_SURGERY, Category, Indicator, MissingData
 from logic.rules import advanced, localized, resected
 from logic.rules.base import Rule
@@ -144,23 +144,33 @@ _applies, _recommend = picker(plan, "P5")
 def plan_p6(case: GistCase) -> Plan:
     """P6: a localized GIST whose resection status is unknown gets no card that assumes either
     answer; this card names the Procedure data and what each answer leads to."""
-    if case.deceased or not case.has_gist or pathway(case) is not Pathway.RESECTION_UNKNOWN:
+    if case.deceased or not case.has_gist or case.resection_status is not ResectionStatus.UNKNOWN:
         return Plan()
+    localized = pathway(case) is Pathway.RESECTION_UNKNOWN
+    impact = (
+        "resected → adjuvant decision by the modified NIH risk and the genotype (§1.E/§1.F); "
+        "not resected → surgery, surveillance or neoadjuvant TKI by size, site and "
+        "resectability (§1.B–§1.D)"
+        if localized
+        else "resected → surgery for metastases plans around the operated site; not resected "
+        "→ the primary tumour is part of any surgical plan (elective surgery cards are "
+        "withheld until this is known)"
+    )
     gap = MissingData(
         "resection",
         f"whether the GIST has been resected is not known: {case.resection_unknown}",
-        "resected → adjuvant decision by the modified NIH risk and the genotype (§1.E/§1.F); "
-        "not resected → surgery, surveillance or neoadjuvant TKI by size, site and "
-        "resectability (§1.B–§1.D)",
+        impact,
     )
     card = emit(
         "P6",
         CITES_P6,
         Category.DATA_NEEDED,
         "Resection status unknown: check the surgical record (Procedure data could not be read)",
-        "The surgical history could not be read, so the service cannot tell whether this "
-        "localized GIST has been removed. No surgery, surveillance or adjuvant recommendation "
-        "is made until it is known; treatment already under way is not changed by this card.",
+        "The surgical history could not be read, so the service cannot tell whether the "
+        "primary GIST has been removed. No elective surgery"
+        + (", surveillance or adjuvant" if localized else "")
+        + " recommendation is made until it is known; treatment already under way is not "
+        "changed by this card.",
         indicator=Indicator.WARNING,
         missing=(gap,),
     )
@@ -216,6 +226,7 @@ RULE_P6 = Rule(
     recommend=_recommend_p6,
     design_note=(
         "DESIGN (never guess, knowledge base §1.K). B, C, D and F rules are withheld through "
-        "the pathway; emergency, advanced-disease and data cards are unaffected."
+        "the pathway; in metastatic disease the elective surgery cards (H1, H2, J1, J2) are "
+        "withheld too; emergency, systemic-therapy and data cards are unaffected."
     ),
 )
