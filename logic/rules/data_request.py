@@ -49,9 +49,20 @@ _WORDS = {
 }
 
 
+def _procedure_problems(case: GistCase) -> list[str]:
+    """Unreadable Procedure resources, by id (fetch problems are already in the P6 reason)."""
+    return [
+        f"Procedure/{u.resource_id}: {u.reason}"
+        for u in case.unreadable
+        if u.resource_type == "Procedure" and u.resource_id
+    ]
+
+
 def _unreadable(case: GistCase) -> list[MissingData]:
     """One item per unreadable record; the fact name stays a contract name, the reason says
-    which record (card contract: `missingData` lists fact names)."""
+    which record (card contract: `missingData` lists fact names). Procedure records are named
+    on the P6 card instead when they leave the resection status unknown."""
+    p6 = case.resection_status is ResectionStatus.UNKNOWN
     return [
         MissingData(
             UNREADABLE_FACT,
@@ -59,6 +70,7 @@ def _unreadable(case: GistCase) -> list[MissingData]:
             "this record could not be read; facts it holds are missing from the decision",
         )
         for u in case.unreadable
+        if not (p6 and u.resource_type == "Procedure")
     ]
 
 
@@ -156,9 +168,11 @@ def plan_p6(case: GistCase) -> Plan:
         "→ the primary tumour is part of any surgical plan (elective surgery cards are "
         "withheld until this is known)"
     )
+    records = "; ".join(_procedure_problems(case))
     gap = MissingData(
         "resection",
-        f"whether the GIST has been resected is not known: {case.resection_unknown}",
+        f"whether the GIST has been resected is not known: {case.resection_unknown}"
+        + (f" ({records})" if records else ""),
         impact,
     )
     card = emit(
