@@ -185,3 +185,25 @@ def test_procedure_fetch_answering_500_leaves_resection_status_unknown(
     assert any("Procedure" in hit.path for hit in failing_server.hits)
     assert {c["extension"][EXT]["category"] for c in cards} == {"data-needed"}
     assert "500" in by_rule(cards, "P6")["detail"]
+
+
+# --- knowledge version 2026.2.0 everywhere --------------------------------------------------
+
+
+@pytest.mark.parametrize("rule_id", ["D13", "D14", "E3", "F10", "F11", "G18", "G19", "I8", "K1"])
+def test_rule_pages_of_the_2026_2_rules_name_the_version(
+    service: LiveService, rule_id: str
+) -> None:
+    page = service.get(f"rules/{rule_id}", auth=False)
+    assert page.status_code == 200
+    assert "2026.2.0" in page.text
+
+
+def test_discovery_and_cards_carry_knowledge_version_2026_2_0(
+    service: LiveService, cds_call: CdsCall
+) -> None:
+    discovery = service.get("cds-services").json()
+    versions = {s["extension"][EXT]["knowledgeVersion"] for s in discovery["services"]}
+    assert versions == {"2026.2.0"}
+    cards = cards_for("sb61-neoadjuvant-stable", cds_call)
+    assert {c["extension"][EXT]["knowledgeVersion"] for c in cards} == {"2026.2.0"}
