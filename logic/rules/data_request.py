@@ -49,6 +49,10 @@ _WORDS = {
 }
 
 
+def _p6_applies(case: GistCase) -> bool:
+    return case.has_gist and not case.deceased and case.resection_status is ResectionStatus.UNKNOWN
+
+
 def _procedure_problems(case: GistCase) -> list[str]:
     """Unreadable Procedure resources, by id (fetch problems are already in the P6 reason)."""
     return [
@@ -62,7 +66,7 @@ def _unreadable(case: GistCase) -> list[MissingData]:
     """One item per unreadable record; the fact name stays a contract name, the reason says
     which record (card contract: `missingData` lists fact names). Procedure records are named
     on the P6 card instead when they leave the resection status unknown."""
-    p6 = case.resection_status is ResectionStatus.UNKNOWN
+    p6 = _p6_applies(case)
     return [
         MissingData(
             UNREADABLE_FACT,
@@ -156,7 +160,7 @@ _applies, _recommend = picker(plan, "P5")
 def plan_p6(case: GistCase) -> Plan:
     """P6: a localized GIST whose resection status is unknown gets no card that assumes either
     answer; this card names the Procedure data and what each answer leads to."""
-    if case.deceased or not case.has_gist or case.resection_status is not ResectionStatus.UNKNOWN:
+    if not _p6_applies(case):
         return Plan()
     localized = pathway(case) is Pathway.RESECTION_UNKNOWN
     impact = (

@@ -71,7 +71,7 @@ def test_every_rule_is_reachable_from_fhir(cds_call: CdsCall) -> None:
 
 #: The sandbox patients added for knowledge base 2026.2 (§1.K), one per situation of issue 10.
 KB_2026_2_PATIENTS = [
-    e for e in load_manifest() if e["id"][:4] in {f"sb{n}" for n in range(61, 71)}
+    e for e in load_manifest() if e["id"][:4] in {f"sb{n}" for n in range(61, 74)}
 ]
 
 
@@ -84,4 +84,4 @@ def test_kb_2026_2_patient_shows_the_rules_its_manifest_names(
 
 
 def test_kb_2026_2_patients_are_all_there() -> None:
-    assert len(KB_2026_2_PATIENTS) == 10
+    assert len(KB_2026_2_PATIENTS) == 13
