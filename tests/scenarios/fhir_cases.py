@@ -217,6 +217,29 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         frozenset({"G9", "H3"}),
     ),
+    "G10 progression on imatinib re-challenge after sunitinib: regorafenib, not sunitinib again": (
+        Scenario(
+            lambda: _metastatic(
+                f.kit(hgvs="p.Val559Asp"),
+                f.med_statement(
+                    "i1", IMATINIB, ago(690), ago(500), status="stopped", statusReason=NO_RESPONSE
+                ),
+                f.med_statement(
+                    "s1",
+                    SUNITINIB,
+                    ago(499),
+                    ago(200),
+                    status="stopped",
+                    dose_mg=50,
+                    statusReason=NO_RESPONSE,
+                ),
+                f.med_statement("i2", IMATINIB, ago(199), status="active"),
+                _status(WORSENED, 10, lesions=3),
+            ),
+            frozenset({"G10"}),
+            frozenset({"G7", "G9"}),
+        )
+    ),
     "G13 avapritinib before the standard lines (KIT exon 11)": Scenario(
         lambda: _metastatic(
             f.kit(hgvs="p.Val559Asp"),
