@@ -206,6 +206,22 @@ SCENARIOS: dict[str, Scenario] = {
         frozenset({"F10"}),
         frozenset({"F8", "F1"}),
     ),
+    "F10 adjuvant imatinib stopped for progression, no recurrence recorded": Scenario(
+        lambda: [
+            f.patient(),
+            _gist(onset=600),
+            f.resection(date=ago(580)),
+            f.size("sz", 6, date=ago(580)),
+            f.mitoses("m", 8, date=ago(580)),
+            f.gist_obs("rup", "tumor-rupture", ago(580), valueBoolean=False),
+            f.kit(hgvs="p.Val559Asp"),
+            f.med_statement(
+                "adj", IMATINIB, ago(560), ago(100), status="stopped", statusReason=NO_RESPONSE
+            ),
+        ],
+        frozenset({"F10"}),
+        frozenset({"F1", "F8", "G16", "G18"}),
+    ),
     "G9 progression on imatinib 800 mg": Scenario(
         lambda: _metastatic(
             f.kit(hgvs="p.Val559Asp"),
