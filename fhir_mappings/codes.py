@@ -95,6 +95,10 @@ METASTASIS_SITE_FROM_CODE: Final[dict[str, MetastaticSite]] = {
 # --- other conditions [S31][S32] -----------------------------------------------------------------
 NF1_SNOMED: Final = frozenset({"92824003"})  # input profile
 NF1_ICD10: Final = frozenset({"Q85.01"})  # input profile
+#: Intra-abdominal abscess (I5, an oncological emergency in PDQ [S6]): ICD-10-CM K65.1 peritoneal
+#: abscess, K63.0 abscess of intestine. No SNOMED concept is bound: a generic "abscess" code
+#: would also match abscesses elsewhere.
+ABSCESS_ICD10: Final = frozenset({"K65.1", "K63.0"})
 RUPTURE_SNOMED: Final = "371004008"  # [S32] single informal source, UNCONFIRMED
 PERFORATION_SNOMED: Final = "56905009"  # [S31]
 OBSTRUCTION_SNOMED: Final = "81060008"  # [S31]

@@ -172,7 +172,10 @@ _EMERGENCY_CODES = frozenset(
 
 
 def is_emergency_candidate(condition: JsonObj) -> bool:
-    return has_code(condition.get("code"), codes.SNOMED, _EMERGENCY_CODES)
+    code = condition.get("code")
+    return has_code(code, codes.SNOMED, _EMERGENCY_CODES) or has_code(
+        code, codes.ICD10CM, codes.ABSCESS_ICD10
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +254,9 @@ def emergencies(condition: JsonObj) -> list[EmergencyFinding]:
         matched.add(rule.snomed)
         certainty = Certainty.DEFINITE if rule.definite and not tentative else Certainty.POSSIBLE
         found.append(EmergencyFinding(rule.kind, certainty, provenance(condition)))
+    if has_code(code, codes.ICD10CM, codes.ABSCESS_ICD10):
+        certainty = Certainty.POSSIBLE if tentative else Certainty.DEFINITE
+        found.append(EmergencyFinding(EmergencyKind.ABSCESS, certainty, provenance(condition)))
     return found
 
 

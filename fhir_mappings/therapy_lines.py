@@ -38,7 +38,7 @@ def _initial_setting(
     if first_event is not None and first_event <= course.start:
         return TherapySetting.ADVANCED
     if resection is None or course.start < resection:
-        if resection is None and recurrent_undated:
+        if recurrent_undated:  # metastasis/recurrence of unknown date: not shown localized
             return TherapySetting.ADVANCED
         return TherapySetting.NEOADJUVANT
     if first_event is None and recurrent_undated and course.end is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from logic.case import GistCase
+from logic.case import GistCase, ResectionStatus
 from logic.recommendation import ELECTIVE_SURGERY, Category, Indicator, Recommendation
 from logic.registry import RULES
 from logic.rules.base import Rule
@@ -37,6 +37,9 @@ def evaluate(case: GistCase, rules: Mapping[str, Rule] = RULES) -> list[Recommen
         cards = _fold(case, cards, rules)
         if "K1" in rules:
             cards = apply_fitness(case, cards)
+    if case.resection_status is ResectionStatus.UNKNOWN:
+        # P6: every elective operation depends on whether the primary is still in place.
+        cards = [c for c in cards if c.category not in ELECTIVE_SURGERY]
     if definite_emergency(case):
         # §1.1 item 1 and I8: nothing elective, and nothing that assumes a calm course.
         cards = [c for c in cards if c.category not in ELECTIVE_SURGERY | CALM_COURSE]

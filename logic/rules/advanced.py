@@ -127,7 +127,14 @@ def plan(case: GistCase) -> Plan:
     courses = case.advanced_courses
     cards: list[Recommendation] = list(_genotype_testing(case, gt))
     blocked: list[MissingData] = []
-    if not courses:
+    early = [c for c in case.tki_history if is_live(c) and c.setting is not TherapySetting.ADVANCED]
+    if not courses and early:
+        # G18: advanced disease while a neoadjuvant/adjuvant course still runs is progression
+        # on it; never propose starting the drug the patient takes.
+        last = early[-1]
+        origin = last.setting if last.drug is Drug.IMATINIB else None
+        cards += _progressing(case, gt, (last,), StopReason.PROGRESSION, origin=origin)
+    elif not courses:
         cards += _first_line(case, gt)
     else:
         more, gaps = _on_treatment(case, gt, courses)

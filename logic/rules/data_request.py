@@ -8,7 +8,7 @@ cards (D2, F4, G1). P5 also fires without a GIST diagnosis when the Conditions c
 
 from __future__ import annotations
 
-from logic.case import FactStatus, GistCase
+from logic.case import FactStatus, GistCase, ResectionStatus
 from logic.recommendation import ELECTIVE_SURGERY, Category, Indicator, MissingData
 from logic.rules import advanced, localized, resected
 from logic.rules.base import Rule
@@ -49,9 +49,24 @@ _WORDS = {
 }
 
 
+def _p6_applies(case: GistCase) -> bool:
+    return case.has_gist and not case.deceased and case.resection_status is ResectionStatus.UNKNOWN
+
+
+def _procedure_problems(case: GistCase) -> list[str]:
+    """Unreadable Procedure resources, by id (fetch problems are already in the P6 reason)."""
+    return [
+        f"Procedure/{u.resource_id}: {u.reason}"
+        for u in case.unreadable
+        if u.resource_type == "Procedure" and u.resource_id
+    ]
+
+
 def _unreadable(case: GistCase) -> list[MissingData]:
     """One item per unreadable record; the fact name stays a contract name, the reason says
-    which record (card contract: `missingData` lists fact names)."""
+    which record (card contract: `missingData` lists fact names). Procedure records are named
+    on the P6 card instead when they leave the resection status unknown."""
+    p6 = _p6_applies(case)
     return [
         MissingData(
             UNREADABLE_FACT,
@@ -61,6 +76,7 @@ def _unreadable(case: GistCase) -> list[MissingData]:
             "until it is checked",
         )
         for u in case.unreadable
+        if not (p6 and u.resource_type == "Procedure")
     ]
 
 
@@ -146,23 +162,35 @@ _applies, _recommend = picker(plan, "P5")
 def plan_p6(case: GistCase) -> Plan:
     """P6: a localized GIST whose resection status is unknown gets no card that assumes either
     answer; this card names the Procedure data and what each answer leads to."""
-    if case.deceased or not case.has_gist or pathway(case) is not Pathway.RESECTION_UNKNOWN:
+    if not _p6_applies(case):
         return Plan()
-    gap = MissingData(
-        "resection",
-        f"whether the GIST has been resected is not known: {case.resection_unknown}",
+    localized = pathway(case) is Pathway.RESECTION_UNKNOWN
+    impact = (
         "resected → adjuvant decision by the modified NIH risk and the genotype (§1.E/§1.F); "
         "not resected → surgery, surveillance or neoadjuvant TKI by size, site and "
-        "resectability (§1.B–§1.D)",
+        "resectability (§1.B–§1.D)"
+        if localized
+        else "resected → surgery for metastases plans around the operated site; not resected "
+        "→ the primary tumour is part of any surgical plan (elective surgery cards are "
+        "withheld until this is known)"
+    )
+    records = "; ".join(_procedure_problems(case))
+    gap = MissingData(
+        "resection",
+        f"whether the GIST has been resected is not known: {case.resection_unknown}"
+        + (f" ({records})" if records else ""),
+        impact,
     )
     card = emit(
         "P6",
         CITES_P6,
         Category.DATA_NEEDED,
         "Resection status unknown: check the surgical record (Procedure data could not be read)",
-        "The surgical history could not be read, so the service cannot tell whether this "
-        "localized GIST has been removed. No surgery, surveillance or adjuvant recommendation "
-        "is made until it is known; treatment already under way is not changed by this card.",
+        "The surgical history could not be read, so the service cannot tell whether the "
+        "primary GIST has been removed. No elective surgery"
+        + (", surveillance or adjuvant" if localized else "")
+        + " recommendation is made until it is known; treatment already under way is not "
+        "changed by this card.",
         indicator=Indicator.WARNING,
         missing=(gap,),
     )
@@ -218,6 +246,7 @@ RULE_P6 = Rule(
     recommend=_recommend_p6,
     design_note=(
         "DESIGN (never guess, knowledge base §1.K). B, C, D and F rules are withheld through "
-        "the pathway; emergency, advanced-disease and data cards are unaffected."
+        "the pathway; in metastatic disease the elective surgery cards (H1, H2, J1, J2) are "
+        "withheld too; emergency, systemic-therapy and data cards are unaffected."
     ),
 )

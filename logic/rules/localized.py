@@ -3,8 +3,10 @@
 When the primary is localized and not resected: a very small gastric tumour is watched or
 resected by EUS features, growth, symptoms and mitoses (B1–B7); any other resectable tumour is
 resected (B6, C1, with the operative principles C2/C3); a marginally resectable or unresectable
-tumour goes to neoadjuvant TKI chosen by genotype (D1–D7); during neoadjuvant therapy the tumour
-is continued, re-evaluated or operated on by response (D11, D12, H5; D8/D9 monitoring and timing).
+tumour goes to neoadjuvant TKI chosen by genotype (D1–D7); a course already under way before any
+resection is neoadjuvant (D13): continued and reassessed, re-evaluated urgently on growth (D12),
+reviewed when not shrinking after 6 months (D11), or operated on at maximal response (D14, with
+H5 as its evidence; D8/D9 monitoring and timing).
 """
 
 from __future__ import annotations

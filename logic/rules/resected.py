@@ -26,7 +26,15 @@ from logic.case import (
 )
 from logic.knowledge import evidence as ev
 from logic.knowledge import regimens as rx
-from logic.recommendation import Category, FactUsed, MissingData, NihRisk, Recommendation, Regimen
+from logic.recommendation import (
+    Category,
+    FactUsed,
+    Indicator,
+    MissingData,
+    NihRisk,
+    Recommendation,
+    Regimen,
+)
 from logic.rules.base import Rule
 from logic.rules.common import (
     Plan,
@@ -197,12 +205,21 @@ def _f10(case: GistCase, adjuvant: tuple[TkiCourse, ...], months: float) -> Reco
             facts=facts,
             numbers=(ev.SSG_XVIII,),
         )
-    notes = []
     if last.stop_reason is StopReason.PROGRESSION:
-        notes.append(
-            "A progression stop is recorded but no recurrence or metastasis is: check for "
-            "recurrence first (recurrence → advanced-disease pathway, G18)."
+        return emit(
+            "F10",
+            CITES["F10"],
+            SURV,
+            f"Adjuvant imatinib stopped {after} for progression, no recurrence recorded: restage",
+            "Adjuvant imatinib was stopped for progression, but no recurrence or metastasis is "
+            "recorded. Restage before any decision: a recurrence during adjuvant imatinib is "
+            "progression on imatinib (line 2: 800 mg daily or sunitinib); without one, discuss "
+            "resuming imatinib to complete 3 years.",
+            indicator=Indicator.WARNING,
+            facts=facts,
+            numbers=(ev.SSG_XVIII,),
         )
+    notes: list[str] = []
     remaining = max(0, math.ceil(ADJUVANT_MONTHS - months))
     return emit(
         "F10",

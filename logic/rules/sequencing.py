@@ -154,8 +154,9 @@ def next_step(genotype: Genotype | None, courses: Sequence[TkiCourse], trigger: 
                 regimens = SUNITINIB if drug is Drug.SUNITINIB else (rx.REGORAFENIB_160,)
                 return Step("G6", regimens, drug.value, step.rationale, notes=tolerance)
         return _exhausted(tolerance, trial_only=True)
-    if last.drug is Drug.IMATINIB:
+    if last.drug is Drug.IMATINIB and Drug.SUNITINIB not in received:
         return _after_imatinib(genotype, courses, trigger)
+    # imatinib again after sunitinib (re-challenge) or any later drug: the next drug not yet given
     return _ladder(KIT_LADDER, received, tolerance, d842v=False)
 
 
