@@ -94,6 +94,8 @@ def _error(status: int, message: str | None) -> tuple[Response, int]:
     response = jsonify(operation_outcome(status, message))
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="gist-cds"'
+    if status == 429:
+        response.headers["Retry-After"] = "60"  # the feedback rate limit counts one minute
     return response, status
 
 

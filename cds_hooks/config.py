@@ -34,6 +34,7 @@ class Settings:
     max_resources: int = 20_000
     jwt_leeway_s: int = 30
     jwks_cache_s: int = 300
+    feedback_per_minute: int = 600  # feedback items one client may store a minute
     log_level: str = "INFO"
     demo_patients: bool = False  # serve the bundled synthetic patients (make run)
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -91,6 +92,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         values["max_resources"] = _number("MAX_RESOURCES", raw, int)
     if raw := get("JWT_LEEWAY_S"):
         values["jwt_leeway_s"] = _number("JWT_LEEWAY_S", raw, int)
+    if raw := get("FEEDBACK_PER_MINUTE"):
+        values["feedback_per_minute"] = _number("FEEDBACK_PER_MINUTE", raw, int)
     if raw := get("LOG_LEVEL"):
         values["log_level"] = raw.upper()
     if (raw := get("DEMO_PATIENTS")) is not None:

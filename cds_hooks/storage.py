@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -19,7 +20,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ from sqlalchemy.pool import StaticPool
 from cds_hooks.config import ConfigError
 from cds_hooks.feedback import FeedbackItem
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: audit rows name the client the cards went to
 PURGE_INTERVAL_S = 60.0
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SALT_KEY = "patient_hash_salt"
@@ -85,6 +86,7 @@ audit_table = sa.Table(
     sa.Column("knowledge_version", sa.String(100), nullable=False),
     sa.Column("latency_ms", sa.Float, nullable=False),
     sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("client_iss", sa.Text),  # the client the cards were sent to; None in demo mode
 )
 
 audit_card_table = sa.Table(
@@ -112,6 +114,10 @@ feedback_table = sa.Table(
     sa.Column("rule_id", sa.String(100), index=True),
     sa.Column("received_at", UTCDateTime, nullable=False),
 )
+# The per-client feedback rate limit counts a client's recent rows.
+feedback_client_time_index = sa.Index(
+    "ix_gist_feedback_client_received", feedback_table.c.client_iss, feedback_table.c.received_at
+)
 
 
 @dataclass
@@ -128,6 +134,16 @@ class AuditRecord:
     knowledge_version: str = ""
     latency_ms: float = 0.0
     status: int = 200
+    client_iss: str | None = None  # the client that received the cards (None in demo mode)
+
+
+class FeedbackRejected(Exception):
+    """Feedback refused as a whole: `kind` is "unknown-card", "conflict" or "rate-limited"."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -181,8 +197,14 @@ class Storage:
             if self._dialect == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
             metadata.create_all(conn, checkfirst=True)
+            _upgrade_in_place(conn)
             conn.execute(
                 self._insert_ignore(meta_table).values(key="schema_version", value=SCHEMA_VERSION)
+            )
+            conn.execute(
+                meta_table.update()
+                .where(meta_table.c.key == "schema_version", meta_table.c.value < SCHEMA_VERSION)
+                .values(value=SCHEMA_VERSION)
             )
         self._load_salt()
 
@@ -251,6 +273,7 @@ class Storage:
                     knowledge_version=_text(record.knowledge_version, 100),
                     latency_ms=float(record.latency_ms),
                     status=int(record.status),
+                    client_iss=_text_or_none(record.client_iss),
                 )
             )
             primary_key = result.inserted_primary_key
@@ -282,6 +305,7 @@ class Storage:
                 knowledge_version=row.knowledge_version,
                 latency_ms=row.latency_ms,
                 status=row.status,
+                client_iss=row.client_iss,
             )
             for row in rows
         ]
@@ -292,22 +316,50 @@ class Storage:
     # -- feedback -------------------------------------------------------------------------------
 
     def save_feedback(
-        self, service_id: str, items: Sequence[FeedbackItem], client_iss: str | None
+        self,
+        service_id: str,
+        items: Sequence[FeedbackItem],
+        client_iss: str | None,
+        *,
+        per_minute_limit: int | None = None,
     ) -> int:
-        """Store feedback items; returns how many were new (duplicates are ignored)."""
+        """Store feedback items; returns how many were new (identical resends are ignored).
+
+        All or nothing, in one transaction. Each item must name a card the audit shows this
+        service sent to this client (client None: demo mode); each client gives one outcome per
+        card; a client stores at most `per_minute_limit` items a minute. Otherwise
+        FeedbackRejected says which item broke which rule and nothing is stored.
+        """
         if not items:
             return 0
-        with self._read() as conn:
-            query = sa.select(audit_card_table.c.card_uuid, audit_card_table.c.rule_id).where(
-                audit_card_table.c.card_uuid.in_({item.card for item in items})
-            )
-            rule_of = {row[0]: row[1] for row in conn.execute(query)}
         received = datetime.now(UTC)
         stored = 0
         with self._write() as conn:
-            for item in items:
+            if per_minute_limit is not None:
+                recent = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(feedback_table)
+                    .where(
+                        feedback_table.c.client_iss.is_not_distinct_from(client_iss),
+                        feedback_table.c.received_at > received - timedelta(minutes=1),
+                    )
+                ).scalar_one()
+                if recent + len(items) > per_minute_limit:
+                    raise FeedbackRejected(
+                        "rate-limited",
+                        f"feedback is limited to {per_minute_limit} items a minute per client; "
+                        "retry later",
+                    )
+            rule_of = self._cards_sent(conn, service_id, client_iss, {i.card for i in items})
+            for index, item in enumerate(items):
+                if item.card not in rule_of:
+                    raise FeedbackRejected(
+                        "unknown-card",
+                        f"feedback[{index}].card is not a card this service returned to "
+                        "this client",
+                    )
                 row = {
-                    "dedup_key": _feedback_key(service_id, item),
+                    "dedup_key": _feedback_key(service_id, item.card, client_iss),
                     "service_id": _text(service_id, 200),
                     "card_uuid": _text(item.card, 200),
                     "outcome": item.outcome,
@@ -317,13 +369,38 @@ class Storage:
                     "override_reason_system": _text_or_none(item.override_reason_system),
                     "user_comment": _text_or_none(item.user_comment),
                     "client_iss": _text_or_none(client_iss),
-                    "rule_id": rule_of.get(item.card),
+                    "rule_id": rule_of[item.card],
                     "received_at": received,
                 }
                 stmt = self._insert_ignore(feedback_table).values(**row)
                 if conn.execute(stmt.returning(feedback_table.c.id)).first() is not None:
                     stored += 1
+                    continue
+                existing = conn.execute(
+                    sa.select(feedback_table).where(feedback_table.c.dedup_key == row["dedup_key"])
+                ).one()
+                if _outcome_identity(existing) != _item_identity(item):
+                    raise FeedbackRejected(
+                        "conflict",
+                        f"feedback[{index}]: this client already reported the outcome "
+                        f"{existing.outcome!r} for this card; one outcome per card",
+                    )
         return stored
+
+    def _cards_sent(
+        self, conn: Connection, service_id: str, client_iss: str | None, cards: set[str]
+    ) -> dict[str, str]:
+        """Card uuid -> rule id, for those of `cards` this service sent to this client."""
+        query = (
+            sa.select(audit_card_table.c.card_uuid, audit_card_table.c.rule_id)
+            .join(audit_table, audit_table.c.id == audit_card_table.c.audit_id)
+            .where(
+                audit_card_table.c.card_uuid.in_(cards),
+                audit_table.c.service_id == service_id,
+                audit_table.c.client_iss.is_not_distinct_from(client_iss),
+            )
+        )
+        return {row[0]: row[1] for row in conn.execute(query)}
 
     def feedback_rows(self) -> list[StoredFeedback]:
         with self._read() as conn:
@@ -403,19 +480,40 @@ class Storage:
         return self._insert(table).on_conflict_do_nothing()
 
 
-def _feedback_key(service_id: str, item: FeedbackItem) -> str:
-    """Identity of a feedback item: a resent duplicate maps to the same key."""
-    identity = [
-        service_id,
-        item.card,
-        item.outcome,
-        item.outcome_timestamp.isoformat(),
-        sorted(item.accepted_suggestions),
-        item.override_reason_code,
-        item.override_reason_system,
-    ]
+def _feedback_key(service_id: str, card: str, client_iss: str | None) -> str:
+    """One feedback row per service, card and client: the unique key enforces it."""
+    identity = [service_id, card, client_iss]
     encoded = json.dumps(identity, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("ascii")).hexdigest()
+
+
+def _item_identity(item: FeedbackItem) -> tuple[Any, ...]:
+    """What makes two reports the same outcome (a resend); the free-text comment does not."""
+    return (
+        item.outcome,
+        item.outcome_timestamp,
+        tuple(sorted(item.accepted_suggestions)),
+        item.override_reason_code,
+        item.override_reason_system,
+    )
+
+
+def _outcome_identity(row: Any) -> tuple[Any, ...]:
+    return (
+        row.outcome,
+        row.outcome_timestamp,
+        tuple(sorted(row.accepted_suggestions)),
+        row.override_reason_code,
+        row.override_reason_system,
+    )
+
+
+def _upgrade_in_place(conn: Connection) -> None:
+    """Bring a schema-1 database (0.1.0) to schema 2: audit rows gain the receiving client."""
+    inspector = sa.inspect(conn)
+    if "client_iss" not in {c["name"] for c in inspector.get_columns("gist_audit")}:
+        conn.execute(sa.text("ALTER TABLE gist_audit ADD COLUMN client_iss TEXT"))
+    feedback_client_time_index.create(conn, checkfirst=True)
 
 
 def _text(value: str, limit: int | None = None) -> str:
@@ -460,8 +558,25 @@ def _create_engine(database_url: str) -> Engine:
         )
     else:
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        path = url.database
+        assert path is not None  # not in memory
+
+        @sa.event.listens_for(engine, "do_connect")
+        def _private_file(*_args: Any) -> None:
+            _create_private_file(path)
+
     _configure_sqlite(engine, wal=not in_memory)
     return engine
+
+
+def _create_private_file(path: str) -> None:
+    """Create a new SQLite file readable by its owner only (0600) before SQLite opens it; its
+    -wal and -shm files inherit these permissions. An existing file is left as it is."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError:  # exists already, or the directory is missing (SQLite reports that)
+        return
+    os.close(fd)
 
 
 def _enable_wal(cursor: Any) -> None:

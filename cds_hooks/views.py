@@ -16,19 +16,22 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from cds_hooks.auth import AuthError
 from cds_hooks.errors import (
     BadRequest,
+    Conflict,
     NotFound,
     PayloadTooLarge,
     PreconditionFailed,
+    TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
 )
+from cds_hooks.feedback import MAX_BODY_BYTES as MAX_FEEDBACK_BODY_BYTES
 from cds_hooks.feedback import parse_feedback
 from cds_hooks.fetch import PrefetchUnavailable
 from cds_hooks.openapi import openapi_document
 from cds_hooks.pipeline import run_patient_view
 from cds_hooks.runtime import Runtime
 from cds_hooks.services import SERVICES, ServiceDefinition, discovery_document
-from cds_hooks.storage import AuditRecord
+from cds_hooks.storage import AuditRecord, FeedbackRejected
 from cds_hooks.trusted_clients import TrustedClient
 from cds_hooks.validation import count_prefetch_resources, parse_json_body, schema_errors
 from logic.knowledge.version import KNOWLEDGE_VERSION
@@ -59,22 +62,22 @@ def authenticate(path: str) -> TrustedClient | None:
         raise Unauthorized("") from exc
 
 
-def read_json_body() -> Any:
+def read_json_body(limit: int | None = None) -> Any:
+    """The parsed JSON body; 413 over `limit` bytes (default: GIST_CDS_MAX_BODY_BYTES)."""
     rt = runtime()
+    max_bytes = rt.settings.max_body_bytes if limit is None else limit
     if request.mimetype not in _JSON_TYPES:
         raise UnsupportedMediaType(
             f"Content-Type must be application/json, got {request.mimetype or 'none'!r}"
         )
     length = request.content_length
-    if length is not None and length > rt.settings.max_body_bytes:
-        raise PayloadTooLarge(f"request body over the {rt.settings.max_body_bytes}-byte limit")
+    if length is not None and length > max_bytes:
+        raise PayloadTooLarge(f"request body over the {max_bytes}-byte limit")
     raw = request.get_data(cache=False)
     # A chunked body (no Content-Length) is cut at the limit by the WSGI input stream, so
     # reaching the limit means the body was longer (it would otherwise parse as truncated JSON).
-    if len(raw) > rt.settings.max_body_bytes or (
-        length is None and len(raw) >= rt.settings.max_body_bytes
-    ):
-        raise PayloadTooLarge(f"request body over the {rt.settings.max_body_bytes}-byte limit")
+    if len(raw) > max_bytes or (length is None and len(raw) >= rt.settings.max_body_bytes):
+        raise PayloadTooLarge(f"request body over the {max_bytes}-byte limit")
     return parse_json_body(raw, max_depth=rt.settings.max_json_depth)
 
 
@@ -132,7 +135,7 @@ def call_service(service_id: str) -> Response:
         )
     except PrefetchUnavailable as exc:
         status = 412
-        _audit(service, body, status, started, categories=(), rule_ids=(), card_rules={})
+        _audit(service, body, status, started, client, categories=(), rule_ids=(), card_rules={})
         raise PreconditionFailed(exc.reason) from exc
     recs = result.recommendations
     _audit(
@@ -140,6 +143,7 @@ def call_service(service_id: str) -> Response:
         body,
         status,
         started,
+        client,
         categories=tuple(r.category.value for r in recs),
         rule_ids=tuple(r.rule_id for r in recs),
         card_rules=result.card_rules,
@@ -165,6 +169,7 @@ def _audit(
     body: dict[str, Any],
     status: int,
     started: float,
+    client: TrustedClient | None,
     *,
     categories: tuple[str, ...],
     rule_ids: tuple[str, ...],
@@ -183,6 +188,7 @@ def _audit(
             knowledge_version=KNOWLEDGE_VERSION,
             latency_ms=(time.perf_counter() - started) * 1000,
             status=status,
+            client_iss=client.iss if client is not None else None,
         )
     )
 
@@ -191,14 +197,28 @@ def _audit(
 def feedback(service_id: str) -> Response:
     client = authenticate(f"cds-services/{service_id}/feedback")
     service = find_service(service_id)
-    body = read_json_body()
+    body = read_json_body(min(MAX_FEEDBACK_BODY_BYTES, runtime().settings.max_body_bytes))
     try:
         items = parse_feedback(body)
     except ValueError as exc:
         raise BadRequest(f"invalid feedback: {exc}") from exc
-    stored = runtime().storage.save_feedback(
-        service.id, items, client.iss if client is not None else None
-    )
+    try:
+        stored = runtime().storage.save_feedback(
+            service.id,
+            items,
+            client.iss if client is not None else None,
+            per_minute_limit=runtime().settings.feedback_per_minute,
+        )
+    except FeedbackRejected as exc:
+        log.warning(
+            "feedback refused",
+            extra={"event": "feedback-refused", "service": service.id, "reason": exc.kind},
+        )
+        if exc.kind == "rate-limited":
+            raise TooManyRequests(exc.message) from exc
+        if exc.kind == "conflict":
+            raise Conflict(exc.message) from exc
+        raise BadRequest(f"invalid feedback: {exc.message}") from exc
     log.info(
         "feedback stored",
         extra={"event": "feedback", "service": service.id, "feedback_items": len(items)},

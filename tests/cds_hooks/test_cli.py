@@ -178,13 +178,14 @@ def test_report_feedback_counts_acceptance_per_rule(
     storage = Storage(url)
     storage.create_schema()
     now = dt.datetime.now(dt.UTC)
+    cards = {"c1": "F1", "c2": "F1", "c3": "S2"}
     storage.save_audit(
-        AuditRecord(now, "gist-treatment", "h1", None, ("adjuvant-tki",), ("F1",), {"c1": "F1"})
+        AuditRecord(now, "gist-treatment", "h1", None, ("adjuvant-tki",), ("F1", "S2"), cards)
     )
     items = [
         FeedbackItem("c1", "accepted", now, ("s1",), None, None, None),
-        FeedbackItem("c1", "overridden", now, (), "patient-declined", "urn:x", None),
-        FeedbackItem("c-unknown", "accepted", now, ("s2",), None, None, None),
+        FeedbackItem("c2", "overridden", now, (), "patient-declined", "urn:x", None),
+        FeedbackItem("c3", "accepted", now, ("s2",), None, None, None),
     ]
     assert storage.save_feedback("gist-treatment", items, None) == 3
     storage.close()
@@ -193,7 +194,7 @@ def test_report_feedback_counts_acceptance_per_rule(
     assert main(["report", "feedback", "--json"]) == 0
     stats = {s["rule_id"]: s for s in json.loads(capsys.readouterr().out)}
     assert (stats["F1"]["accepted"], stats["F1"]["overridden"], stats["F1"]["total"]) == (1, 1, 2)
-    assert stats[None]["total"] == 1  # feedback for a card the audit never saw stays unlinked
+    assert (stats["S2"]["accepted"], stats["S2"]["total"]) == (1, 1)
 
     assert main(["report", "feedback"]) == 0
     table = capsys.readouterr().out
