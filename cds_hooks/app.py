@@ -56,8 +56,13 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
     storage.create_schema()
     verifier: JwtVerifier | None = None
     if settings.auth_enabled:
+        clients = load_trusted_clients(settings.trusted_clients_path)
+        if not clients:
+            raise ConfigError(
+                "GIST_CDS_AUTH is on but no trusted client is configured (GIST_CDS_TRUSTED_CLIENTS)"
+            )
         verifier = JwtVerifier(
-            load_trusted_clients(settings.trusted_clients_path),
+            clients,
             storage,
             leeway_s=settings.jwt_leeway_s,
             jwks_cache_s=settings.jwks_cache_s,

@@ -323,6 +323,11 @@ class JwksCache:
                 raise AuthError("JWKS unavailable")
             return list(entry.keys.get(kid, []))
 
+    def fetch(self, uri: str) -> dict[str, Any]:
+        """One uncached download of the JWKS at `uri` with the service's limits (check-config);
+        JwksFetchError names what went wrong."""
+        return self._fetch(uri)
+
     def _lock_for(self, uri: str) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault(uri, threading.Lock())

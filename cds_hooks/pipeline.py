@@ -87,7 +87,9 @@ def run_patient_view(
 
 def evaluate_resources(
     items: list[Any], *, patient_id: str | None, public_base_url: str
-) -> dict[str, Any]:
-    """Cards for resources already at hand (a FHIR Bundle file): no fetching, no audit."""
+) -> tuple[dict[str, Any], GistCase]:
+    """Cards for resources already at hand (a FHIR Bundle file), and the case they came from:
+    no fetching, no audit."""
     case = build_case(items, patient_id=patient_id)
-    return {"cards": render_cards(evaluate(case), case=case, public_base_url=public_base_url)}
+    cards = render_cards(evaluate(case), case=case, public_base_url=public_base_url)
+    return {"cards": cards}, case

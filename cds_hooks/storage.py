@@ -196,6 +196,7 @@ class Storage:
         with self._write() as conn:
             if self._dialect == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
+            _refuse_newer_schema(conn)
             metadata.create_all(conn, checkfirst=True)
             _upgrade_in_place(conn)
             conn.execute(
@@ -207,6 +208,11 @@ class Storage:
                 .values(value=SCHEMA_VERSION)
             )
         self._load_salt()
+
+    def stored_schema_version(self) -> int | None:
+        """The schema version recorded in the database; None for a database without our tables."""
+        with self._read() as conn:
+            return _stored_version(conn)
 
     def dispose(self) -> None:
         """Drop pooled connections (call in a forked child before first use)."""
@@ -506,6 +512,25 @@ def _outcome_identity(row: Any) -> tuple[Any, ...]:
         row.override_reason_code,
         row.override_reason_system,
     )
+
+
+def _stored_version(conn: Connection) -> int | None:
+    if not sa.inspect(conn).has_table("gist_meta"):
+        return None
+    value = conn.execute(
+        sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+    ).scalar_one_or_none()
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _refuse_newer_schema(conn: Connection) -> None:
+    """A database written by a newer gist-cds may hold data this version would misread."""
+    stored = _stored_version(conn)
+    if stored is not None and stored > int(SCHEMA_VERSION):
+        raise ConfigError(
+            f"the database schema is version {stored}, newer than this gist-cds knows "
+            f"({SCHEMA_VERSION}); run the gist-cds release that wrote it"
+        )
 
 
 def _upgrade_in_place(conn: Connection) -> None:
