@@ -79,6 +79,9 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
     from cds_hooks.rule_pages import bp as rules_bp
 
     app.register_blueprint(rules_bp)
+    from cds_hooks.landing import bp as landing_bp
+
+    app.register_blueprint(landing_bp)
     CORS(
         app,
         resources={_CORS_ROUTES: {"origins": list(settings.cors_origins)}},

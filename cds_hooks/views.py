@@ -35,6 +35,7 @@ from cds_hooks.storage import AuditRecord, FeedbackRejected
 from cds_hooks.trusted_clients import TrustedClient
 from cds_hooks.validation import count_prefetch_resources, parse_json_body, schema_errors
 from logic.knowledge.version import KNOWLEDGE_VERSION
+from logic.registry import RULES
 
 log = logging.getLogger("gist_cds.http")
 bp = Blueprint("cds_hooks", __name__)
@@ -241,3 +242,24 @@ def healthz() -> tuple[Response, int]:
         "auth": "on" if runtime().verifier is not None else "off",
     }
     return jsonify(payload), 200 if database_ok else 503
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Readiness: the database answers, the knowledge base is loaded, and every trusted client's
+    signing keys are at hand. A load balancer sends calls only to a ready instance."""
+    rt = runtime()
+    database_ok = rt.storage.ping()
+    clients = rt.verifier.keys_ready() if rt.verifier is not None else {}
+    knowledge_ok = bool(RULES) and bool(KNOWLEDGE_VERSION)
+    ready = database_ok and knowledge_ok and all(clients.values())
+    payload = {
+        "status": "ready" if ready else "not-ready",
+        "database": "ok" if database_ok else "unreachable",
+        "knowledge": {"version": KNOWLEDGE_VERSION, "rules": len(RULES)},
+        "trustedClients": {
+            iss: "keys loaded" if ok else "keys unavailable" for iss, ok in clients.items()
+        },
+        "auth": "on" if rt.verifier is not None else "off",
+    }
+    return jsonify(payload), 200 if ready else 503
