@@ -7,7 +7,9 @@ import argparse
 import dataclasses
 import json
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,34 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _metrics_directory() -> str | None:
+    """Point prometheus_client's multiprocess mode at a fresh directory (before anything imports
+    it) so /metrics sums every worker; returns the directory to remove on exit, if ours."""
+    configured = os.environ.get(METRICS_DIR_ENV)
+    if configured:
+        Path(configured).mkdir(parents=True, exist_ok=True)
+        for stale in Path(configured).glob("*.db"):  # samples of an earlier run
+            stale.unlink()
+        return None
+    created = tempfile.mkdtemp(prefix="gist-cds-metrics-")
+    os.environ[METRICS_DIR_ENV] = created
+    return created
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    created = _metrics_directory()
+    try:
+        return _serve(args)
+    finally:
+        if created is not None:
+            os.environ.pop(METRICS_DIR_ENV, None)
+            shutil.rmtree(created, ignore_errors=True)
+
+
+def _serve(args: argparse.Namespace) -> int:
     from cds_hooks.app import is_loopback_host
     from cds_hooks.preflight import run_checks, start_banner
     from cds_hooks.server import serve

@@ -6,6 +6,7 @@ allowed on a loopback address (checked by the CLI and the app factory).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -36,6 +37,7 @@ class Settings:
     jwt_leeway_s: int = 30
     jwks_cache_s: int = 300
     feedback_per_minute: int = 600  # feedback items one client may store a minute
+    metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")  # who may read /metrics
     log_level: str = "INFO"
     demo_patients: bool = False  # serve the bundled synthetic patients (make run)
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -105,6 +107,15 @@ def _origin(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _cidr(raw: str) -> str:
+    try:
+        return str(ipaddress.ip_network(raw, strict=False))
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_PREFIX}METRICS_ALLOW entries must be CIDRs like 10.0.0.0/8, got {raw!r}"
+        ) from None
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -151,6 +162,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides: Any
         values["jwt_leeway_s"] = _number("JWT_LEEWAY_S", raw, int)
     if raw := get("FEEDBACK_PER_MINUTE"):
         values["feedback_per_minute"] = _number("FEEDBACK_PER_MINUTE", raw, int)
+    if raw := get("METRICS_ALLOW"):
+        values["metrics_allow"] = tuple(_cidr(entry) for entry in _split(raw))
     if raw := get("JWKS_CA_BUNDLE"):
         if not os.path.isfile(raw):
             raise ConfigError(f"{ENV_PREFIX}JWKS_CA_BUNDLE {raw!r} is not a readable file")

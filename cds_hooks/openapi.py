@@ -136,6 +136,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
     names = {
         400: "Malformed or invalid request",
         401: "Missing or invalid JWT (bare outcome)",
+        403: "Peer address not in GIST_CDS_METRICS_ALLOW",
         404: "Unknown service or route",
         405: "Method not allowed",
         412: "Required data neither prefetched nor fetchable",
@@ -225,6 +226,19 @@ def openapi_document() -> dict[str, Any]:
                             "description": "Database, knowledge or client keys unavailable",
                             "content": _json("Readiness"),
                         },
+                    },
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "operationId": "metrics",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "Prometheus text exposition format",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        },
+                        **_errors(403),
                     },
                 }
             },

@@ -28,6 +28,7 @@ class HookResult:
     problems: tuple[FetchProblem, ...]
     card_rules: dict[str, str]  # card uuid -> rule id, for feedback linkage
     latency_ms: float
+    resolved: ResolvedData | None = None  # how each prefetch key was obtained (metrics)
 
 
 def _problems_as_unreadable(problems: tuple[FetchProblem, ...]) -> tuple[UnreadableInput, ...]:
@@ -82,6 +83,7 @@ def run_patient_view(
         problems=resolved.problems,
         card_rules=card_rules,
         latency_ms=(time.perf_counter() - started) * 1000,
+        resolved=resolved,
     )
 
 

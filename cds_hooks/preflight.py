@@ -219,6 +219,7 @@ def effective_configuration(settings: Settings, clients: Mapping[str, TrustedCli
         ("GIST_CDS_MAX_RESOURCES", str(settings.max_resources)),
         ("GIST_CDS_JWT_LEEWAY_S", str(settings.jwt_leeway_s)),
         ("GIST_CDS_FEEDBACK_PER_MINUTE", str(settings.feedback_per_minute)),
+        ("GIST_CDS_METRICS_ALLOW", ", ".join(settings.metrics_allow)),
         ("GIST_CDS_JWKS_CA_BUNDLE", str(settings.extra.get("jwks_ca_bundle") or "-")),
         ("GIST_CDS_LOG_LEVEL", settings.log_level),
         ("GIST_CDS_DEMO_PATIENTS", "true" if settings.demo_patients else "false"),

@@ -329,7 +329,22 @@ class Storage:
         *,
         per_minute_limit: int | None = None,
     ) -> int:
-        """Store feedback items; returns how many were new (identical resends are ignored).
+        """Store feedback items; returns how many were new (see save_feedback_items)."""
+        return sum(
+            self.save_feedback_items(
+                service_id, items, client_iss, per_minute_limit=per_minute_limit
+            )
+        )
+
+    def save_feedback_items(
+        self,
+        service_id: str,
+        items: Sequence[FeedbackItem],
+        client_iss: str | None,
+        *,
+        per_minute_limit: int | None = None,
+    ) -> list[bool]:
+        """Store feedback items; per item, True if new (False: an identical resend, ignored).
 
         All or nothing, in one transaction. Each item must name a card the audit shows this
         service sent to this client (client None: demo mode); each client gives one outcome per
@@ -337,9 +352,9 @@ class Storage:
         FeedbackRejected says which item broke which rule and nothing is stored.
         """
         if not items:
-            return 0
+            return []
         received = datetime.now(UTC)
-        stored = 0
+        new: list[bool] = []
         with self._write() as conn:
             if per_minute_limit is not None:
                 recent = conn.execute(
@@ -380,7 +395,7 @@ class Storage:
                 }
                 stmt = self._insert_ignore(feedback_table).values(**row)
                 if conn.execute(stmt.returning(feedback_table.c.id)).first() is not None:
-                    stored += 1
+                    new.append(True)
                     continue
                 existing = conn.execute(
                     sa.select(feedback_table).where(feedback_table.c.dedup_key == row["dedup_key"])
@@ -391,7 +406,8 @@ class Storage:
                         f"feedback[{index}]: this client already reported the outcome "
                         f"{existing.outcome!r} for this card; one outcome per card",
                     )
-        return stored
+                new.append(False)
+        return new
 
     def _cards_sent(
         self, conn: Connection, service_id: str, client_iss: str | None, cards: set[str]

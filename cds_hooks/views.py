@@ -11,12 +11,14 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from cds_hooks import metrics
 from cds_hooks.auth import AuthError
 from cds_hooks.errors import (
     BadRequest,
     Conflict,
+    Forbidden,
     NotFound,
     PayloadTooLarge,
     PreconditionFailed,
@@ -57,6 +59,7 @@ def authenticate(path: str) -> TrustedClient | None:
     try:
         return rt.verifier.verify(request.headers.get("Authorization"), audience)
     except AuthError as exc:
+        metrics.JWT_REJECTIONS.labels(reason=metrics.rejection_class(exc.reason)).inc()
         log.warning(
             "jwt rejected", extra={"event": "auth-rejected", "reason": exc.reason, "path": path}
         )
@@ -112,6 +115,23 @@ def validate_hook_request(
     return body
 
 
+@bp.before_request
+def _start_clock() -> None:
+    g.gist_started = time.perf_counter()
+
+
+@bp.after_request
+def _count_call(response: Response) -> Response:
+    """Every answer of a service call, whatever its status, counts with its latency."""
+    if request.endpoint == "cds_hooks.call_service" and request.view_args is not None:
+        service_id = request.view_args.get("service_id")
+        service = service_id if service_id in SERVICES else "unknown"
+        metrics.HOOK_CALLS.labels(service=service, status=str(response.status_code)).inc()
+        elapsed = time.perf_counter() - g.get("gist_started", time.perf_counter())
+        metrics.HOOK_LATENCY.labels(service=service).observe(elapsed)
+    return response
+
+
 @bp.get("/cds-services")
 def discovery() -> Response:
     authenticate("cds-services")
@@ -139,6 +159,16 @@ def call_service(service_id: str) -> Response:
         _audit(service, body, status, started, client, categories=(), rule_ids=(), card_rules={})
         raise PreconditionFailed(exc.reason) from exc
     recs = result.recommendations
+    if result.resolved is not None:
+        metrics.count_call(
+            categories_and_rules=[(r.category.value, r.rule_id) for r in recs],
+            key_sources=metrics.key_sources(
+                prefetched=result.resolved.prefetched,
+                fetched=result.resolved.fetched,
+                empty=result.resolved.empty,
+                failed=[p.key for p in result.problems],
+            ),
+        )
     _audit(
         service,
         body,
@@ -204,13 +234,15 @@ def feedback(service_id: str) -> Response:
     except ValueError as exc:
         raise BadRequest(f"invalid feedback: {exc}") from exc
     try:
-        stored = runtime().storage.save_feedback(
+        new = runtime().storage.save_feedback_items(
             service.id,
             items,
             client.iss if client is not None else None,
             per_minute_limit=runtime().settings.feedback_per_minute,
         )
     except FeedbackRejected as exc:
+        for item in items:
+            metrics.FEEDBACK.labels(outcome=item.outcome, result=exc.kind).inc()
         log.warning(
             "feedback refused",
             extra={"event": "feedback-refused", "service": service.id, "reason": exc.kind},
@@ -220,11 +252,15 @@ def feedback(service_id: str) -> Response:
         if exc.kind == "conflict":
             raise Conflict(exc.message) from exc
         raise BadRequest(f"invalid feedback: {exc.message}") from exc
+    for item, is_new in zip(items, new, strict=True):
+        metrics.FEEDBACK.labels(
+            outcome=item.outcome, result="stored" if is_new else "duplicate"
+        ).inc()
     log.info(
         "feedback stored",
         extra={"event": "feedback", "service": service.id, "feedback_items": len(items)},
     )
-    return jsonify({"received": len(items), "stored": stored})
+    return jsonify({"received": len(items), "stored": sum(new)})
 
 
 @bp.get("/openapi.json")
@@ -242,6 +278,15 @@ def healthz() -> tuple[Response, int]:
         "auth": "on" if runtime().verifier is not None else "off",
     }
     return jsonify(payload), 200 if database_ok else 503
+
+
+@bp.get("/metrics")
+def metrics_endpoint() -> Response:
+    """Prometheus text format; only peers inside GIST_CDS_METRICS_ALLOW (loopback by default)."""
+    if not metrics.allowed(request.remote_addr, runtime().settings.metrics_allow):
+        raise Forbidden("metrics are only served to the addresses in GIST_CDS_METRICS_ALLOW")
+    body, content_type = metrics.exposition()
+    return Response(body, content_type=content_type)
 
 
 @bp.get("/readyz")
