@@ -173,6 +173,30 @@ def _why_no_cards(case: GistCase) -> str:
     return "no rule applies to this case"
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    from cds_hooks import dev_tokens
+
+    if args.new_client:
+        if not args.iss:
+            return _fail("--new-client needs --iss (the issuer the key will sign as)")
+        try:
+            entry = dev_tokens.new_client(Path(args.new_client), args.iss)
+        except FileExistsError:
+            return _fail(f"{args.new_client} exists; not overwritten")
+        json.dump(entry, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        print(
+            f"gist-cds: wrote the private key to {args.new_client} (0600); add the entry above "
+            "to a TEST trusted-clients file",
+            file=sys.stderr,
+        )
+        return 0
+    if not args.client or not args.aud:
+        return _fail("token needs --client FILE and --aud URL (or --new-client FILE --iss ISS)")
+    print(dev_tokens.mint(Path(args.client), args.aud, args.lifetime))
+    return 0
+
+
 def cmd_discovery(_: argparse.Namespace) -> int:
     from cds_hooks.services import discovery_document
 
@@ -264,6 +288,26 @@ def build_parser() -> argparse.ArgumentParser:
         "patient-view request with every prefetch key filled",
     )
     evaluate.set_defaults(func=cmd_evaluate)
+
+    token = sub.add_parser(
+        "token",
+        help="TEST ONLY: mint a short-lived CDS-client JWT from a local private key",
+        description="For smoke tests and trying the service with auth on; a real EHR signs its "
+        "own tokens. Prints the JWT; use it as 'Authorization: Bearer <jwt>' once (the jti is "
+        "single-use).",
+    )
+    token.add_argument("--client", help="client key file (JSON: iss, kid, alg, private_key PEM)")
+    token.add_argument("--aud", help="the exact URL the token is for, e.g. {base}/cds-services")
+    token.add_argument(
+        "--lifetime", type=int, default=300, help="seconds until the token expires (max 3600)"
+    )
+    token.add_argument(
+        "--new-client",
+        metavar="FILE",
+        help="write a new ES384 client key file and print its trusted-clients entry (with --iss)",
+    )
+    token.add_argument("--iss", help="issuer for --new-client")
+    token.set_defaults(func=cmd_token)
 
     discovery = sub.add_parser("discovery", help="print the discovery document")
     discovery.set_defaults(func=cmd_discovery)
