@@ -59,6 +59,9 @@ def _serve(args: argparse.Namespace) -> int:
     from cds_hooks.preflight import run_checks, start_banner
     from cds_hooks.server import serve
 
+    if args.upgrade_db and (status := cmd_db_upgrade(args)) != 0:
+        return status
+
     # The checks of check-config, before gunicorn forks: a bad configuration is one line here,
     # not a traceback per worker. An unreachable JWKS host only warns (keys are fetched again
     # at run time, and a restart must not depend on an EHR's key server).
@@ -197,6 +200,30 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_upgrade(_: argparse.Namespace) -> int:
+    """Migrate the configured database to this release's schema (creating it if empty)."""
+    from cds_hooks.storage import Storage, normalise_database_url
+
+    url = settings_from_env().database_url
+    shown = normalise_database_url(url).render_as_string(hide_password=True)
+    storage = Storage(url)
+    try:
+        before = storage.schema_status()
+        storage.create_schema(upgrade=True)
+        after = storage.schema_status()
+    finally:
+        storage.close()
+    if before.current == after.current:
+        print(f"gist-cds: {shown}: schema revision {after.current} is current", file=sys.stderr)
+    else:
+        print(
+            f"gist-cds: {shown}: schema upgraded from {before.current or 'empty'} to "
+            f"{after.current}",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def cmd_discovery(_: argparse.Namespace) -> int:
     from cds_hooks.services import discovery_document
 
@@ -263,6 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--certfile", help="TLS certificate (PEM), passed to gunicorn")
     serve.add_argument("--keyfile", help="TLS private key (PEM), passed to gunicorn")
     serve.add_argument("--timeout", type=int, default=30, help="worker timeout in seconds")
+    serve.add_argument(
+        "--upgrade-db",
+        action="store_true",
+        help="migrate an older database schema first (as `gist-cds db upgrade`); without it an "
+        "older schema stops the start",
+    )
     serve.set_defaults(func=cmd_serve)
 
     check = sub.add_parser(
@@ -308,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--iss", help="issuer for --new-client")
     token.set_defaults(func=cmd_token)
+
+    db = sub.add_parser("db", help="database schema management")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: migrate to this release's schema")
+    db.set_defaults(func=cmd_db_upgrade)
 
     discovery = sub.add_parser("discovery", help="print the discovery document")
     discovery.set_defaults(func=cmd_discovery)

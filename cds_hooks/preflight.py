@@ -154,7 +154,7 @@ def _check_keys(
 
 
 def _check_database(settings: Settings, report: Report) -> None:
-    from cds_hooks.storage import SCHEMA_VERSION, Storage, normalise_database_url
+    from cds_hooks.storage import Storage, normalise_database_url
 
     try:
         url = normalise_database_url(settings.database_url)
@@ -173,28 +173,31 @@ def _check_database(settings: Settings, report: Report) -> None:
             return
     storage = Storage(settings.database_url)
     try:
-        stored = storage.stored_schema_version()
+        status = storage.schema_status()
     except sa.exc.SQLAlchemyError as exc:
         reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]
         report.add("fail", "database", f"{shown}: cannot be opened: {reason}")
         return
     finally:
         storage.close()
-    known = int(SCHEMA_VERSION)
-    if stored is None:
+    if status.state == "empty":
         report.add("ok", "database", f"{shown}: reachable, empty (tables are created at start)")
-    elif stored > known:
+    elif status.state == "current":
+        report.add("ok", "database", f"{shown}: reachable, schema revision {status.current}")
+    elif status.state == "newer":
         report.add(
             "fail",
             "database",
-            f"{shown}: schema version {stored} is newer than this gist-cds knows ({known})",
-        )
-    elif stored < known:
-        report.add(
-            "ok", "database", f"{shown}: reachable, schema {stored} (upgraded to {known} at start)"
+            f"{shown}: schema revision {status.current} is newer than this gist-cds knows "
+            f"({status.head})",
         )
     else:
-        report.add("ok", "database", f"{shown}: reachable, schema {stored}")
+        report.add(
+            "fail",
+            "database",
+            f"{shown}: schema revision {status.current} is older than this release's "
+            f"{status.head}: back up the database, then run `gist-cds db upgrade`",
+        )
 
 
 def effective_configuration(settings: Settings, clients: Mapping[str, TrustedClient]) -> list[str]:

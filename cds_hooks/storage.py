@@ -24,6 +24,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
@@ -31,7 +35,8 @@ from sqlalchemy.pool import StaticPool
 from cds_hooks.config import ConfigError
 from cds_hooks.feedback import FeedbackItem
 
-SCHEMA_VERSION = "2"  # 2: audit rows name the client the cards went to
+#: gist_meta schema_version of databases made before migrations -> the revision they match
+_LEGACY_REVISIONS = {1: "0001", 2: "0002"}
 PURGE_INTERVAL_S = 60.0
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SALT_KEY = "patient_hash_salt"
@@ -114,7 +119,7 @@ feedback_table = sa.Table(
     sa.Column("rule_id", sa.String(100), index=True),
     sa.Column("received_at", UTCDateTime, nullable=False),
 )
-# The per-client feedback rate limit counts a client's recent rows.
+# The per-client feedback rate limit counts a client's recent rows (migration 0002).
 feedback_client_time_index = sa.Index(
     "ix_gist_feedback_client_received", feedback_table.c.client_iss, feedback_table.c.received_at
 )
@@ -191,28 +196,41 @@ class Storage:
     def dialect(self) -> str:
         return self._dialect
 
-    def create_schema(self) -> None:
-        """Create missing tables; idempotent and safe when several workers start at once."""
+    def create_schema(self, *, upgrade: bool = False) -> None:
+        """Create the schema in an empty database, or check an existing one is current.
+
+        An older schema is migrated only when asked (`upgrade`, i.e. `gist-cds db upgrade`),
+        otherwise ConfigError says what to run; a schema newer than this release is always a
+        ConfigError. Idempotent and safe when several workers start at once (one transaction
+        under the schema lock)."""
         with self._write() as conn:
             if self._dialect == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
-            _refuse_newer_schema(conn)
-            metadata.create_all(conn, checkfirst=True)
-            _upgrade_in_place(conn)
-            conn.execute(
-                self._insert_ignore(meta_table).values(key="schema_version", value=SCHEMA_VERSION)
-            )
-            conn.execute(
-                meta_table.update()
-                .where(meta_table.c.key == "schema_version", meta_table.c.value < SCHEMA_VERSION)
-                .values(value=SCHEMA_VERSION)
-            )
+            status = _schema_status(conn)
+            config = _alembic_config(conn)
+            if status.state == "newer":
+                raise ConfigError(
+                    f"the database schema is at revision {status.current}, newer than this "
+                    f"gist-cds knows (head {status.head}); run the release that wrote it"
+                )
+            if status.state == "empty":
+                alembic_command.upgrade(config, "head")
+            elif status.state == "unversioned" and status.current is not None:
+                alembic_command.stamp(config, status.current)  # 0.1.0: before migrations
+            if status.state in ("older", "unversioned") and status.current != status.head:
+                if not upgrade:
+                    raise ConfigError(
+                        f"the database schema is at revision {status.current}; this release "
+                        f"needs {status.head}: back up the database, then run "
+                        "`gist-cds db upgrade` (or `gist-cds serve --upgrade-db`)"
+                    )
+                alembic_command.upgrade(config, "head")
         self._load_salt()
 
-    def stored_schema_version(self) -> int | None:
-        """The schema version recorded in the database; None for a database without our tables."""
+    def schema_status(self) -> SchemaStatus:
+        """Where the database's schema stands against this release's migrations (read only)."""
         with self._read() as conn:
-            return _stored_version(conn)
+            return _schema_status(conn)
 
     def dispose(self) -> None:
         """Drop pooled connections (call in a forked child before first use)."""
@@ -539,22 +557,40 @@ def _stored_version(conn: Connection) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
-def _refuse_newer_schema(conn: Connection) -> None:
-    """A database written by a newer gist-cds may hold data this version would misread."""
-    stored = _stored_version(conn)
-    if stored is not None and stored > int(SCHEMA_VERSION):
-        raise ConfigError(
-            f"the database schema is version {stored}, newer than this gist-cds knows "
-            f"({SCHEMA_VERSION}); run the gist-cds release that wrote it"
-        )
+@dataclass(frozen=True)
+class SchemaStatus:
+    """`state`: "empty" (no tables), "unversioned" (0.1.0, before migrations; `current` is the
+    revision its tables match), "older", "current" or "newer" than this release's `head`."""
+
+    state: str
+    current: str | None
+    head: str
 
 
-def _upgrade_in_place(conn: Connection) -> None:
-    """Bring a schema-1 database (0.1.0) to schema 2: audit rows gain the receiving client."""
-    inspector = sa.inspect(conn)
-    if "client_iss" not in {c["name"] for c in inspector.get_columns("gist_audit")}:
-        conn.execute(sa.text("ALTER TABLE gist_audit ADD COLUMN client_iss TEXT"))
-    feedback_client_time_index.create(conn, checkfirst=True)
+def _alembic_config(conn: Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", "cds_hooks:migrations")
+    config.attributes["connection"] = conn
+    return config
+
+
+def _schema_status(conn: Connection) -> SchemaStatus:
+    script = ScriptDirectory.from_config(_alembic_config(conn))
+    head = script.get_current_head()
+    assert head is not None  # the package ships its migrations
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current is None:
+        legacy = _stored_version(conn)
+        if legacy is None:
+            return SchemaStatus("empty", None, head)
+        revision = _LEGACY_REVISIONS.get(legacy)
+        if revision is None:
+            return SchemaStatus("newer", f"schema_version {legacy}", head)
+        return SchemaStatus("unversioned", revision, head)
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current not in known:
+        return SchemaStatus("newer", current, head)
+    return SchemaStatus("current" if current == head else "older", current, head)
 
 
 def _text(value: str, limit: int | None = None) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cds_hooks.storage import SCHEMA_VERSION, Storage
+from cds_hooks.storage import Storage
 from tests.cds_hooks.test_cli import GIST_CDS, free_port
 from tests.support import jwt_tools
 from tests.support.https_server import (  # noqa: F401 - fixtures
@@ -75,7 +75,7 @@ def test_a_good_configuration_passes_and_prints_what_it_will_use(
     assert f"OK   keys of {jwt_tools.TEST_ISSUER}: https://127.0.0.1:" in out
     assert "2 of 2 keys usable: test-ec-1 (ES384), test-rsa-1 (RS384)" in out
     assert "OK   keys of https://kit.example.org: inline JWKS" in out
-    assert f"reachable, schema {SCHEMA_VERSION}" in out
+    assert "reachable, schema revision 0002" in out
     assert https_server.hits(JWKS_PATH) == 1  # really fetched over https
 
 
@@ -150,11 +150,11 @@ def test_a_database_newer_than_this_release_is_refused(
 ) -> None:
     engine = sa.create_engine(good_env["GIST_CDS_DATABASE_URL"])
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE gist_meta SET value = '99' WHERE key = 'schema_version'"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
     engine.dispose()
     result = run(["check-config"], good_env, tmp_path)
     assert result.returncode == 1
-    assert "schema version 99 is newer than this gist-cds knows" in result.stdout
+    assert "schema revision 0099 is newer than this gist-cds knows" in result.stdout
     serve = run(["serve", "--port", str(free_port())], good_env, tmp_path)
     assert serve.returncode == 2
     assert "newer than this gist-cds knows" in serve.stderr

@@ -437,29 +437,17 @@ def test_in_memory_sqlite_works_for_tools() -> None:
 # -- schema upgrade -------------------------------------------------------------------------------
 
 
-def test_a_0_1_0_database_is_upgraded_in_place_with_its_data(
+def test_a_0_1_0_database_is_upgraded_only_when_asked_and_keeps_its_data(
     open_storage: Callable[[], Storage],
 ) -> None:
-    """Schema 1 (release 0.1.0) had no receiving client on audit rows; opening the database adds
-    the column and keeps every row (pre-upgrade cards count as demo-mode cards)."""
-    from cds_hooks.storage import metadata
+    """Release 0.1.0 had no migration history and no receiving client on audit rows."""
+    from tests.fixtures.schema_0_1_0 import audit_card_table, audit_table, create_0_1_0_schema
 
-    old = sa.MetaData()
-    for table in metadata.tables.values():
-        columns = [
-            sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-            for c in table.columns
-            if (table.name, c.name) != ("gist_audit", "client_iss")
-        ]
-        sa.Table(table.name, old, *columns)
     storage = open_storage()
     with storage.engine.begin() as conn:
-        old.create_all(conn)
-        conn.execute(old.tables["gist_meta"].insert().values(key="schema_version", value="1"))
+        create_0_1_0_schema(conn)
         inserted = conn.execute(
-            old.tables["gist_audit"]
-            .insert()
-            .values(
+            audit_table.insert().values(
                 time=NOW,
                 service_id=SERVICE,
                 hook_instance="h-0",
@@ -472,18 +460,30 @@ def test_a_0_1_0_database_is_upgraded_in_place_with_its_data(
             )
         ).inserted_primary_key
         assert inserted is not None
-        audit_id = inserted[0]
         conn.execute(
-            old.tables["gist_audit_card"]
-            .insert()
-            .values(card_uuid="old-card", rule_id="S1", audit_id=audit_id)
+            audit_card_table.insert().values(
+                card_uuid="old-card", rule_id="S1", audit_id=inserted[0]
+            )
         )
-    storage.create_schema()
+    assert storage.schema_status().state == "unversioned"
+    with pytest.raises(ConfigError, match="gist-cds db upgrade"):
+        storage.create_schema()
+    assert storage.schema_status().state == "unversioned"  # refused: nothing changed
+
+    storage.create_schema(upgrade=True)
+    status = storage.schema_status()
+    assert (status.state, status.current) == ("current", status.head)
     (row,) = storage.audit_rows()
     assert (row.hook_instance, row.card_rules, row.client_iss) == ("h-0", {"old-card": "S1"}, None)
-    with storage.engine.connect() as conn:
-        version = conn.execute(sa.text("SELECT value FROM gist_meta WHERE key = 'schema_version'"))
-        assert version.scalar_one() == "2"
     assert storage.save_feedback(SERVICE, [item("old-card")], None) == 1
     storage.save_audit(audit({"new-card": "R1"}, client_iss=EHR))
     assert storage.save_feedback(SERVICE, [item("new-card")], EHR) == 1
+    storage.create_schema()  # current: nothing to do
+
+
+def test_a_database_from_a_newer_release_is_refused(storage: Storage) -> None:
+    with storage.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(ConfigError, match="newer than this gist-cds knows"):
+        storage.create_schema(upgrade=True)
+    assert storage.schema_status().state == "newer"
