@@ -46,7 +46,8 @@ pytest: install-test node-deps
 
 # System packages the tests need (Debian/Ubuntu names): postgresql (a real PostgreSQL server the
 # persistence tests start with initdb/pg_ctl), chromium (real headless browser for the rule-page and
-# simulator tests), nodejs and npm (the Medplum FHIR router the fetch tests run against). Installed
+# simulator tests), nodejs and npm (the Medplum FHIR router the fetch tests run against), nginx (the
+# TLS reverse proxy of the production-shape test). Installed
 # with apt-get, through sudo when not root; where neither works, one line names what to install.
 system-deps:
 	@need=""; \
@@ -54,6 +55,7 @@ system-deps:
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	command -v node >/dev/null 2>&1 || need="$$need nodejs"; \
 	command -v npm >/dev/null 2>&1 || need="$$need npm"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$$need nginx"; \
 	if [ -z "$$need" ]; then exit 0; fi; \
 	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
