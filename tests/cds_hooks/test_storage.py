@@ -487,3 +487,14 @@ def test_a_database_from_a_newer_release_is_refused(storage: Storage) -> None:
     with pytest.raises(ConfigError, match="newer than this gist-cds knows"):
         storage.create_schema(upgrade=True)
     assert storage.schema_status().state == "newer"
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_uses(storage: Storage) -> None:
+    """No drift between cds_hooks/migrations and the table definitions queries are built from."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from cds_hooks.storage import metadata
+
+    with storage.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
