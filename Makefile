@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 SANDBOX_PORT ?= 8090
 
-.PHONY: run test lint typecheck pytest install install-test node-deps bench soak clean
+.PHONY: run test lint typecheck pytest install install-test node-deps system-deps bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 tests/fhirserver/node_modules/.package-lock.json: tests/fhirserver/package.json tests/fhirserver/package-lock.json
+	@echo "installing the test FHIR server's Node packages (npm ci in tests/fhirserver)"
 	cd tests/fhirserver && npm ci --no-audit --no-fund --loglevel=error
 
 node-deps: tests/fhirserver/node_modules/.package-lock.json
@@ -43,7 +44,31 @@ pytest: install-test node-deps
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; fi; exit $$status
 
-test: lint typecheck pytest
+# System packages the tests need (Debian/Ubuntu names): postgresql (a real PostgreSQL server the
+# persistence tests start with initdb/pg_ctl), chromium (real headless browser for the rule-page and
+# simulator tests), nodejs and npm (the Medplum FHIR router the fetch tests run against), nginx (the
+# TLS reverse proxy of the production-shape test), wrk (the load generator of the benchmark
+# machinery test). Installed
+# with apt-get, through sudo when not root; where neither works, one line names what to install.
+system-deps:
+	@need=""; \
+	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	command -v node >/dev/null 2>&1 || need="$$need nodejs"; \
+	command -v npm >/dev/null 2>&1 || need="$$need npm"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$$need nginx"; \
+	command -v wrk >/dev/null 2>&1 || need="$$need wrk"; \
+	if [ -z "$$need" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "make test needs these system packages:$$need (install them with apt-get as root, or give this user sudo)" >&2; exit 1; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "make test needs these system packages:$$need (no apt-get here: install them with your package manager)" >&2; exit 1; fi; \
+	echo "installing system packages:$$need"; \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$need
+
+test: system-deps lint typecheck pytest
 
 # wrk (Debian package) is the load generator; installed here when missing, as .ci/run does.
 bench: install-test node-deps

@@ -222,8 +222,10 @@ def one_request(
 ) -> None:
     roll = rng.random()
     body: dict[str, Any] | None
-    with tally.lock:
-        card = rng.choice(tally.cards) if tally.cards else None
+    card = None
+    if 0.10 <= roll < 0.30:  # one outcome per card and client: each card is reported once
+        with tally.lock:
+            card = tally.cards.pop(rng.randrange(len(tally.cards))) if tally.cards else None
     if roll < 0.10:
         kind, path, body = "discovery", "cds-services", None
     elif roll < 0.30 and card is not None:

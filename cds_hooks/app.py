@@ -68,8 +68,13 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
     storage.create_schema()
     verifier: JwtVerifier | None = None
     if settings.auth_enabled:
+        clients = load_trusted_clients(settings.trusted_clients_path)
+        if not clients:
+            raise ConfigError(
+                "GIST_CDS_AUTH is on but no trusted client is configured (GIST_CDS_TRUSTED_CLIENTS)"
+            )
         verifier = JwtVerifier(
-            load_trusted_clients(settings.trusted_clients_path),
+            clients,
             storage,
             leeway_s=settings.jwt_leeway_s,
             jwks_cache_s=settings.jwks_cache_s,
@@ -86,6 +91,9 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
     from cds_hooks.rule_pages import bp as rules_bp
 
     app.register_blueprint(rules_bp)
+    from cds_hooks.landing import bp as landing_bp
+
+    app.register_blueprint(landing_bp)
     CORS(
         app,
         resources={_CORS_ROUTES: {"origins": cors_origins(settings)}},
@@ -137,6 +145,8 @@ def _error(status: int, message: str | None) -> tuple[Response, int]:
     response = jsonify(operation_outcome(status, message))
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="gist-cds"'
+    if status == 429:
+        response.headers["Retry-After"] = "60"  # the feedback rate limit counts one minute
     return response, status
 
 

@@ -101,6 +101,15 @@ class JwtVerifier:
             raise AuthError(f"replayed jti (iss {client.iss!r})")
         return client
 
+    def keys_ready(self) -> dict[str, bool]:
+        """Per trusted issuer: are its signing keys loaded (inline, or fetched and fresh)?"""
+        return {
+            iss: self._jwks.ready(client.jwks_uri)
+            if client.jwks_uri is not None
+            else bool(self._static_keys.get(iss))
+            for iss, client in self._clients.items()
+        }
+
     def _client_for(self, token: str) -> TrustedClient:
         try:
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -324,6 +333,24 @@ class JwksCache:
             if now - entry.fetched_at >= self._cache_s + self._max_stale_s:
                 raise AuthError("JWKS unavailable")
             return list(entry.keys.get(kid, []))
+
+    def ready(self, uri: str) -> bool:
+        """True when keys from `uri` are at hand (fetched now if the cache is empty or expired,
+        within the same cooldown as verification); for readiness probes."""
+        with self._lock_for(uri):
+            entry = self._entries.setdefault(uri, _CachedJwks())
+            now = self._clock()
+            if (
+                now - entry.fetched_at >= self._cache_s
+                and now - entry.failed_at >= self._cooldown_s
+            ):
+                self._refresh(uri, entry, now)
+            return bool(entry.keys) and now - entry.fetched_at < self._cache_s + self._max_stale_s
+
+    def fetch(self, uri: str) -> dict[str, Any]:
+        """One uncached download of the JWKS at `uri` with the service's limits (check-config);
+        JwksFetchError names what went wrong."""
+        return self._fetch(uri)
 
     def _lock_for(self, uri: str) -> threading.Lock:
         with self._locks_guard:

@@ -11,6 +11,7 @@ _ISSUE_CODE = {
     403: "forbidden",
     404: "not-found",
     405: "not-supported",
+    409: "conflict",
     412: "incomplete",
     413: "too-costly",
     415: "not-supported",
@@ -40,8 +41,20 @@ class Unauthorized(ServiceError):
     status = 401
 
 
+class Forbidden(ServiceError):
+    status = 403
+
+
 class NotFound(ServiceError):
     status = 404
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+class TooManyRequests(ServiceError):
+    status = 429
 
 
 class PreconditionFailed(ServiceError):

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 MAX_ITEMS = 100
+MAX_BODY_BYTES = 1024 * 1024  # 100 items with full-length comments fit several times over
 MAX_SUGGESTIONS = 50
 MAX_ID_CHARS = 200  # card and suggestion uuids; generous for non-UUID ids
 MAX_CODE_CHARS = 200

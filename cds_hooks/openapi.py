@@ -84,6 +84,25 @@ _HEALTH = {
 }
 
 
+_READINESS = {
+    "type": "object",
+    "required": ["status", "database", "knowledge", "trustedClients"],
+    "properties": {
+        "status": {"enum": ["ready", "not-ready"]},
+        "database": {"enum": ["ok", "unreachable"]},
+        "knowledge": {
+            "type": "object",
+            "properties": {"version": {"type": "string"}, "rules": {"type": "integer"}},
+        },
+        "trustedClients": {
+            "type": "object",
+            "additionalProperties": {"enum": ["keys loaded", "keys unavailable"]},
+        },
+        "auth": {"enum": ["on", "off"]},
+    },
+}
+
+
 def _rebase_refs(node: Any, prefix: str) -> Any:
     """Point a schema file's local `#/$defs/...` refs at its place inside the OpenAPI document."""
     if isinstance(node, dict):
@@ -117,11 +136,14 @@ def _errors(*statuses: int) -> dict[str, Any]:
     names = {
         400: "Malformed or invalid request",
         401: "Missing or invalid JWT (bare outcome)",
+        403: "Peer address not in GIST_CDS_METRICS_ALLOW",
         404: "Unknown service or route",
         405: "Method not allowed",
         412: "Required data neither prefetched nor fetchable",
+        409: "Feedback changing the outcome this client already reported for the card",
         413: "Body over the size limit",
         415: "Content-Type is not application/json",
+        429: "Feedback over the per-client rate limit",
         503: "Database unreachable",
     }
     return {
@@ -180,7 +202,7 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": _json("FeedbackRequest")},
                     "responses": {
                         "200": {"description": "Stored", "content": _json("FeedbackResponse")},
-                        **_errors(400, 401, 404, 413, 415),
+                        **_errors(400, 401, 404, 409, 413, 415, 429),
                     },
                 }
             },
@@ -191,6 +213,44 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": {"description": "Healthy", "content": _json("Health")},
                         "503": {"description": "Database unreachable", "content": _json("Health")},
+                    },
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "operationId": "ready",
+                    "security": [],
+                    "responses": {
+                        "200": {"description": "Ready", "content": _json("Readiness")},
+                        "503": {
+                            "description": "Database, knowledge or client keys unavailable",
+                            "content": _json("Readiness"),
+                        },
+                    },
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "operationId": "metrics",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "Prometheus text exposition format",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        },
+                        **_errors(403),
+                    },
+                }
+            },
+            "/": {
+                "get": {
+                    "operationId": "landing",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "HTML page: what the service is, where to go next",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        }
                     },
                 }
             },
@@ -264,6 +324,7 @@ def openapi_document() -> dict[str, Any]:
                 "FeedbackRequest": _FEEDBACK_REQUEST,
                 "FeedbackResponse": _FEEDBACK_RESPONSE,
                 "Health": _HEALTH,
+                "Readiness": _READINESS,
                 "OperationOutcome": _OUTCOME,
             },
         },

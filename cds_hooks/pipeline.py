@@ -29,6 +29,7 @@ class HookResult:
     problems: tuple[FetchProblem, ...]
     card_rules: dict[str, str]  # card uuid -> rule id, for feedback linkage
     latency_ms: float
+    resolved: ResolvedData | None = None  # how each prefetch key was obtained (metrics)
 
 
 def _problems_as_unreadable(problems: tuple[FetchProblem, ...]) -> tuple[UnreadableInput, ...]:
@@ -95,12 +96,15 @@ def run_patient_view(
         problems=resolved.problems,
         card_rules=card_rules,
         latency_ms=(time.perf_counter() - started) * 1000,
+        resolved=resolved,
     )
 
 
 def evaluate_resources(
     items: list[Any], *, patient_id: str | None, public_base_url: str
-) -> dict[str, Any]:
-    """Cards for resources already at hand (a FHIR Bundle file): no fetching, no audit."""
+) -> tuple[dict[str, Any], GistCase]:
+    """Cards for resources already at hand (a FHIR Bundle file), and the case they came from:
+    no fetching, no audit."""
     case = build_case(items, patient_id=patient_id)
-    return {"cards": render_cards(evaluate(case), case=case, public_base_url=public_base_url)}
+    cards = render_cards(evaluate(case), case=case, public_base_url=public_base_url)
+    return {"cards": cards}, case

@@ -26,6 +26,12 @@ class _GunicornApp(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
+def _child_exit(_server: Any, worker: Any) -> None:
+    from cds_hooks.metrics import worker_exited
+
+    worker_exited(worker.pid)
+
+
 def serve(
     *,
     host: str,
@@ -52,5 +58,6 @@ def serve(
         "errorlog": "-",
         "loglevel": "warning",
         "preload_app": False,
+        "child_exit": _child_exit,
     }
     _GunicornApp(options).run()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -19,10 +20,14 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
@@ -30,7 +35,8 @@ from sqlalchemy.pool import StaticPool
 from cds_hooks.config import ConfigError
 from cds_hooks.feedback import FeedbackItem
 
-SCHEMA_VERSION = "1"
+#: gist_meta schema_version of databases made before migrations -> the revision they match
+_LEGACY_REVISIONS = {1: "0001", 2: "0002"}
 PURGE_INTERVAL_S = 60.0
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SALT_KEY = "patient_hash_salt"
@@ -85,6 +91,7 @@ audit_table = sa.Table(
     sa.Column("knowledge_version", sa.String(100), nullable=False),
     sa.Column("latency_ms", sa.Float, nullable=False),
     sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("client_iss", sa.Text),  # the client the cards were sent to; None in demo mode
 )
 
 audit_card_table = sa.Table(
@@ -112,6 +119,10 @@ feedback_table = sa.Table(
     sa.Column("rule_id", sa.String(100), index=True),
     sa.Column("received_at", UTCDateTime, nullable=False),
 )
+# The per-client feedback rate limit counts a client's recent rows (migration 0002).
+feedback_client_time_index = sa.Index(
+    "ix_gist_feedback_client_received", feedback_table.c.client_iss, feedback_table.c.received_at
+)
 
 
 @dataclass
@@ -128,6 +139,16 @@ class AuditRecord:
     knowledge_version: str = ""
     latency_ms: float = 0.0
     status: int = 200
+    client_iss: str | None = None  # the client that received the cards (None in demo mode)
+
+
+class FeedbackRejected(Exception):
+    """Feedback refused as a whole: `kind` is "unknown-card", "conflict" or "rate-limited"."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -175,16 +196,41 @@ class Storage:
     def dialect(self) -> str:
         return self._dialect
 
-    def create_schema(self) -> None:
-        """Create missing tables; idempotent and safe when several workers start at once."""
+    def create_schema(self, *, upgrade: bool = False) -> None:
+        """Create the schema in an empty database, or check an existing one is current.
+
+        An older schema is migrated only when asked (`upgrade`, i.e. `gist-cds db upgrade`),
+        otherwise ConfigError says what to run; a schema newer than this release is always a
+        ConfigError. Idempotent and safe when several workers start at once (one transaction
+        under the schema lock)."""
         with self._write() as conn:
             if self._dialect == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
-            metadata.create_all(conn, checkfirst=True)
-            conn.execute(
-                self._insert_ignore(meta_table).values(key="schema_version", value=SCHEMA_VERSION)
-            )
+            status = _schema_status(conn)
+            config = _alembic_config(conn)
+            if status.state == "newer":
+                raise ConfigError(
+                    f"the database schema is at revision {status.current}, newer than this "
+                    f"gist-cds knows (head {status.head}); run the release that wrote it"
+                )
+            if status.state == "empty":
+                alembic_command.upgrade(config, "head")
+            elif status.state == "unversioned" and status.current is not None:
+                alembic_command.stamp(config, status.current)  # 0.1.0: before migrations
+            if status.state in ("older", "unversioned") and status.current != status.head:
+                if not upgrade:
+                    raise ConfigError(
+                        f"the database schema is at revision {status.current}; this release "
+                        f"needs {status.head}: back up the database, then run "
+                        "`gist-cds db upgrade` (or `gist-cds serve --upgrade-db`)"
+                    )
+                alembic_command.upgrade(config, "head")
         self._load_salt()
+
+    def schema_status(self) -> SchemaStatus:
+        """Where the database's schema stands against this release's migrations (read only)."""
+        with self._read() as conn:
+            return _schema_status(conn)
 
     def dispose(self) -> None:
         """Drop pooled connections (call in a forked child before first use)."""
@@ -251,6 +297,7 @@ class Storage:
                     knowledge_version=_text(record.knowledge_version, 100),
                     latency_ms=float(record.latency_ms),
                     status=int(record.status),
+                    client_iss=_text_or_none(record.client_iss),
                 )
             )
             primary_key = result.inserted_primary_key
@@ -282,6 +329,7 @@ class Storage:
                 knowledge_version=row.knowledge_version,
                 latency_ms=row.latency_ms,
                 status=row.status,
+                client_iss=row.client_iss,
             )
             for row in rows
         ]
@@ -292,22 +340,65 @@ class Storage:
     # -- feedback -------------------------------------------------------------------------------
 
     def save_feedback(
-        self, service_id: str, items: Sequence[FeedbackItem], client_iss: str | None
+        self,
+        service_id: str,
+        items: Sequence[FeedbackItem],
+        client_iss: str | None,
+        *,
+        per_minute_limit: int | None = None,
     ) -> int:
-        """Store feedback items; returns how many were new (duplicates are ignored)."""
-        if not items:
-            return 0
-        with self._read() as conn:
-            query = sa.select(audit_card_table.c.card_uuid, audit_card_table.c.rule_id).where(
-                audit_card_table.c.card_uuid.in_({item.card for item in items})
+        """Store feedback items; returns how many were new (see save_feedback_items)."""
+        return sum(
+            self.save_feedback_items(
+                service_id, items, client_iss, per_minute_limit=per_minute_limit
             )
-            rule_of = {row[0]: row[1] for row in conn.execute(query)}
+        )
+
+    def save_feedback_items(
+        self,
+        service_id: str,
+        items: Sequence[FeedbackItem],
+        client_iss: str | None,
+        *,
+        per_minute_limit: int | None = None,
+    ) -> list[bool]:
+        """Store feedback items; per item, True if new (False: an identical resend, ignored).
+
+        All or nothing, in one transaction. Each item must name a card the audit shows this
+        service sent to this client (client None: demo mode); each client gives one outcome per
+        card; a client stores at most `per_minute_limit` items a minute. Otherwise
+        FeedbackRejected says which item broke which rule and nothing is stored.
+        """
+        if not items:
+            return []
         received = datetime.now(UTC)
-        stored = 0
+        new: list[bool] = []
         with self._write() as conn:
-            for item in items:
+            if per_minute_limit is not None:
+                recent = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(feedback_table)
+                    .where(
+                        feedback_table.c.client_iss.is_not_distinct_from(client_iss),
+                        feedback_table.c.received_at > received - timedelta(minutes=1),
+                    )
+                ).scalar_one()
+                if recent + len(items) > per_minute_limit:
+                    raise FeedbackRejected(
+                        "rate-limited",
+                        f"feedback is limited to {per_minute_limit} items a minute per client; "
+                        "retry later",
+                    )
+            rule_of = self._cards_sent(conn, service_id, client_iss, {i.card for i in items})
+            for index, item in enumerate(items):
+                if item.card not in rule_of:
+                    raise FeedbackRejected(
+                        "unknown-card",
+                        f"feedback[{index}].card is not a card this service returned to "
+                        "this client",
+                    )
                 row = {
-                    "dedup_key": _feedback_key(service_id, item),
+                    "dedup_key": _feedback_key(service_id, item.card, client_iss),
                     "service_id": _text(service_id, 200),
                     "card_uuid": _text(item.card, 200),
                     "outcome": item.outcome,
@@ -317,13 +408,39 @@ class Storage:
                     "override_reason_system": _text_or_none(item.override_reason_system),
                     "user_comment": _text_or_none(item.user_comment),
                     "client_iss": _text_or_none(client_iss),
-                    "rule_id": rule_of.get(item.card),
+                    "rule_id": rule_of[item.card],
                     "received_at": received,
                 }
                 stmt = self._insert_ignore(feedback_table).values(**row)
                 if conn.execute(stmt.returning(feedback_table.c.id)).first() is not None:
-                    stored += 1
-        return stored
+                    new.append(True)
+                    continue
+                existing = conn.execute(
+                    sa.select(feedback_table).where(feedback_table.c.dedup_key == row["dedup_key"])
+                ).one()
+                if _outcome_identity(existing) != _item_identity(item):
+                    raise FeedbackRejected(
+                        "conflict",
+                        f"feedback[{index}]: this client already reported the outcome "
+                        f"{existing.outcome!r} for this card; one outcome per card",
+                    )
+                new.append(False)
+        return new
+
+    def _cards_sent(
+        self, conn: Connection, service_id: str, client_iss: str | None, cards: set[str]
+    ) -> dict[str, str]:
+        """Card uuid -> rule id, for those of `cards` this service sent to this client."""
+        query = (
+            sa.select(audit_card_table.c.card_uuid, audit_card_table.c.rule_id)
+            .join(audit_table, audit_table.c.id == audit_card_table.c.audit_id)
+            .where(
+                audit_card_table.c.card_uuid.in_(cards),
+                audit_table.c.service_id == service_id,
+                audit_table.c.client_iss.is_not_distinct_from(client_iss),
+            )
+        )
+        return {row[0]: row[1] for row in conn.execute(query)}
 
     def feedback_rows(self) -> list[StoredFeedback]:
         with self._read() as conn:
@@ -403,19 +520,77 @@ class Storage:
         return self._insert(table).on_conflict_do_nothing()
 
 
-def _feedback_key(service_id: str, item: FeedbackItem) -> str:
-    """Identity of a feedback item: a resent duplicate maps to the same key."""
-    identity = [
-        service_id,
-        item.card,
-        item.outcome,
-        item.outcome_timestamp.isoformat(),
-        sorted(item.accepted_suggestions),
-        item.override_reason_code,
-        item.override_reason_system,
-    ]
+def _feedback_key(service_id: str, card: str, client_iss: str | None) -> str:
+    """One feedback row per service, card and client: the unique key enforces it."""
+    identity = [service_id, card, client_iss]
     encoded = json.dumps(identity, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("ascii")).hexdigest()
+
+
+def _item_identity(item: FeedbackItem) -> tuple[Any, ...]:
+    """What makes two reports the same outcome (a resend); the free-text comment does not."""
+    return (
+        item.outcome,
+        item.outcome_timestamp,
+        tuple(sorted(item.accepted_suggestions)),
+        item.override_reason_code,
+        item.override_reason_system,
+    )
+
+
+def _outcome_identity(row: Any) -> tuple[Any, ...]:
+    return (
+        row.outcome,
+        row.outcome_timestamp,
+        tuple(sorted(row.accepted_suggestions)),
+        row.override_reason_code,
+        row.override_reason_system,
+    )
+
+
+def _stored_version(conn: Connection) -> int | None:
+    if not sa.inspect(conn).has_table("gist_meta"):
+        return None
+    value = conn.execute(
+        sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+    ).scalar_one_or_none()
+    return int(value) if value is not None and value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """`state`: "empty" (no tables), "unversioned" (0.1.0, before migrations; `current` is the
+    revision its tables match), "older", "current" or "newer" than this release's `head`."""
+
+    state: str
+    current: str | None
+    head: str
+
+
+def _alembic_config(conn: Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", "cds_hooks:migrations")
+    config.attributes["connection"] = conn
+    return config
+
+
+def _schema_status(conn: Connection) -> SchemaStatus:
+    script = ScriptDirectory.from_config(_alembic_config(conn))
+    head = script.get_current_head()
+    assert head is not None  # the package ships its migrations
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current is None:
+        legacy = _stored_version(conn)
+        if legacy is None:
+            return SchemaStatus("empty", None, head)
+        revision = _LEGACY_REVISIONS.get(legacy)
+        if revision is None:
+            return SchemaStatus("newer", f"schema_version {legacy}", head)
+        return SchemaStatus("unversioned", revision, head)
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current not in known:
+        return SchemaStatus("newer", current, head)
+    return SchemaStatus("current" if current == head else "older", current, head)
 
 
 def _text(value: str, limit: int | None = None) -> str:
@@ -460,8 +635,25 @@ def _create_engine(database_url: str) -> Engine:
         )
     else:
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        path = url.database
+        assert path is not None  # not in memory
+
+        @sa.event.listens_for(engine, "do_connect")
+        def _private_file(*_args: Any) -> None:
+            _create_private_file(path)
+
     _configure_sqlite(engine, wal=not in_memory)
     return engine
+
+
+def _create_private_file(path: str) -> None:
+    """Create a new SQLite file readable by its owner only (0600) before SQLite opens it; its
+    -wal and -shm files inherit these permissions. An existing file is left as it is."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError:  # exists already, or the directory is missing (SQLite reports that)
+        return
+    os.close(fd)
 
 
 def _enable_wal(cursor: Any) -> None:

@@ -13,26 +13,32 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from cds_hooks import metrics
 from cds_hooks.auth import AuthError
 from cds_hooks.deadline import RequestDeadlineExceeded, arm, disarm
 from cds_hooks.errors import (
     BadRequest,
+    Conflict,
+    Forbidden,
     NotFound,
     PayloadTooLarge,
     PreconditionFailed,
+    TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
 )
+from cds_hooks.feedback import MAX_BODY_BYTES as MAX_FEEDBACK_BODY_BYTES
 from cds_hooks.feedback import parse_feedback
 from cds_hooks.fetch import PrefetchUnavailable
 from cds_hooks.openapi import openapi_document
 from cds_hooks.pipeline import run_patient_view
 from cds_hooks.runtime import Runtime
 from cds_hooks.services import SERVICES, ServiceDefinition, discovery_document
-from cds_hooks.storage import AuditRecord
+from cds_hooks.storage import AuditRecord, FeedbackRejected
 from cds_hooks.trusted_clients import TrustedClient
 from cds_hooks.validation import count_prefetch_resources, parse_json_body, schema_errors
 from logic.knowledge.version import KNOWLEDGE_VERSION
+from logic.registry import RULES
 
 log = logging.getLogger("gist_cds.http")
 bp = Blueprint("cds_hooks", __name__)
@@ -54,28 +60,29 @@ def authenticate(path: str) -> TrustedClient | None:
     try:
         return rt.verifier.verify(request.headers.get("Authorization"), audience)
     except AuthError as exc:
+        metrics.JWT_REJECTIONS.labels(reason=metrics.rejection_class(exc.reason)).inc()
         log.warning(
             "jwt rejected", extra={"event": "auth-rejected", "reason": exc.reason, "path": path}
         )
         raise Unauthorized("") from exc
 
 
-def read_json_body() -> Any:
+def read_json_body(limit: int | None = None) -> Any:
+    """The parsed JSON body; 413 over `limit` bytes (default: GIST_CDS_MAX_BODY_BYTES)."""
     rt = runtime()
+    max_bytes = rt.settings.max_body_bytes if limit is None else limit
     if request.mimetype not in _JSON_TYPES:
         raise UnsupportedMediaType(
             f"Content-Type must be application/json, got {request.mimetype or 'none'!r}"
         )
     length = request.content_length
-    if length is not None and length > rt.settings.max_body_bytes:
-        raise PayloadTooLarge(f"request body over the {rt.settings.max_body_bytes}-byte limit")
+    if length is not None and length > max_bytes:
+        raise PayloadTooLarge(f"request body over the {max_bytes}-byte limit")
     raw = request.get_data(cache=False)
     # A chunked body (no Content-Length) is cut at the limit by the WSGI input stream, so
     # reaching the limit means the body was longer (it would otherwise parse as truncated JSON).
-    if len(raw) > rt.settings.max_body_bytes or (
-        length is None and len(raw) >= rt.settings.max_body_bytes
-    ):
-        raise PayloadTooLarge(f"request body over the {rt.settings.max_body_bytes}-byte limit")
+    if len(raw) > max_bytes or (length is None and len(raw) >= rt.settings.max_body_bytes):
+        raise PayloadTooLarge(f"request body over the {max_bytes}-byte limit")
     return parse_json_body(raw, max_depth=rt.settings.max_json_depth)
 
 
@@ -107,6 +114,23 @@ def validate_hook_request(
     if (count := count_prefetch_resources(body.get("prefetch"))) > max_resources:
         raise PayloadTooLarge(f"prefetch holds {count} resources; the limit is {max_resources}")
     return body
+
+
+@bp.before_request
+def _start_clock() -> None:
+    g.gist_started = time.perf_counter()
+
+
+@bp.after_request
+def _count_call(response: Response) -> Response:
+    """Every answer of a service call, whatever its status, counts with its latency."""
+    if request.endpoint == "cds_hooks.call_service" and request.view_args is not None:
+        service_id = request.view_args.get("service_id")
+        service = service_id if service_id in SERVICES else "unknown"
+        metrics.HOOK_CALLS.labels(service=service, status=str(response.status_code)).inc()
+        elapsed = time.perf_counter() - g.get("gist_started", time.perf_counter())
+        metrics.HOOK_LATENCY.labels(service=service).observe(elapsed)
+    return response
 
 
 @bp.get("/cds-services")
@@ -143,7 +167,7 @@ def call_service(service_id: str) -> Response:
     except PrefetchUnavailable as exc:
         disarm()
         status = 412
-        _audit(service, body, status, started, categories=(), rule_ids=(), card_rules={})
+        _audit(service, body, status, started, client, categories=(), rule_ids=(), card_rules={})
         raise PreconditionFailed(exc.reason) from exc
     except RequestDeadlineExceeded:
         disarm()
@@ -151,11 +175,22 @@ def call_service(service_id: str) -> Response:
         _audit(service, body, status, started, categories=(), rule_ids=(), card_rules={})
         raise
     recs = result.recommendations
+    if result.resolved is not None:
+        metrics.count_call(
+            categories_and_rules=[(r.category.value, r.rule_id) for r in recs],
+            key_sources=metrics.key_sources(
+                prefetched=result.resolved.prefetched,
+                fetched=result.resolved.fetched,
+                empty=result.resolved.empty,
+                failed=[p.key for p in result.problems],
+            ),
+        )
     _audit(
         service,
         body,
         status,
         started,
+        client,
         categories=tuple(r.category.value for r in recs),
         rule_ids=tuple(r.rule_id for r in recs),
         card_rules=result.card_rules,
@@ -181,6 +216,7 @@ def _audit(
     body: dict[str, Any],
     status: int,
     started: float,
+    client: TrustedClient | None,
     *,
     categories: tuple[str, ...],
     rule_ids: tuple[str, ...],
@@ -199,6 +235,7 @@ def _audit(
             knowledge_version=KNOWLEDGE_VERSION,
             latency_ms=(time.perf_counter() - started) * 1000,
             status=status,
+            client_iss=client.iss if client is not None else None,
         )
     )
 
@@ -207,19 +244,39 @@ def _audit(
 def feedback(service_id: str) -> Response:
     client = authenticate(f"cds-services/{service_id}/feedback")
     service = find_service(service_id)
-    body = read_json_body()
+    body = read_json_body(min(MAX_FEEDBACK_BODY_BYTES, runtime().settings.max_body_bytes))
     try:
         items = parse_feedback(body)
     except ValueError as exc:
         raise BadRequest(f"invalid feedback: {exc}") from exc
-    stored = runtime().storage.save_feedback(
-        service.id, items, client.iss if client is not None else None
-    )
+    try:
+        new = runtime().storage.save_feedback_items(
+            service.id,
+            items,
+            client.iss if client is not None else None,
+            per_minute_limit=runtime().settings.feedback_per_minute,
+        )
+    except FeedbackRejected as exc:
+        for item in items:
+            metrics.FEEDBACK.labels(outcome=item.outcome, result=exc.kind).inc()
+        log.warning(
+            "feedback refused",
+            extra={"event": "feedback-refused", "service": service.id, "reason": exc.kind},
+        )
+        if exc.kind == "rate-limited":
+            raise TooManyRequests(exc.message) from exc
+        if exc.kind == "conflict":
+            raise Conflict(exc.message) from exc
+        raise BadRequest(f"invalid feedback: {exc.message}") from exc
+    for item, is_new in zip(items, new, strict=True):
+        metrics.FEEDBACK.labels(
+            outcome=item.outcome, result="stored" if is_new else "duplicate"
+        ).inc()
     log.info(
         "feedback stored",
         extra={"event": "feedback", "service": service.id, "feedback_items": len(items)},
     )
-    return jsonify({"received": len(items), "stored": stored})
+    return jsonify({"received": len(items), "stored": sum(new)})
 
 
 @bp.get("/openapi.json")
@@ -237,3 +294,33 @@ def healthz() -> tuple[Response, int]:
         "auth": "on" if runtime().verifier is not None else "off",
     }
     return jsonify(payload), 200 if database_ok else 503
+
+
+@bp.get("/metrics")
+def metrics_endpoint() -> Response:
+    """Prometheus text format; only peers inside GIST_CDS_METRICS_ALLOW (loopback by default)."""
+    if not metrics.allowed(request.remote_addr, runtime().settings.metrics_allow):
+        raise Forbidden("metrics are only served to the addresses in GIST_CDS_METRICS_ALLOW")
+    body, content_type = metrics.exposition()
+    return Response(body, content_type=content_type)
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Readiness: the database answers, the knowledge base is loaded, and every trusted client's
+    signing keys are at hand. A load balancer sends calls only to a ready instance."""
+    rt = runtime()
+    database_ok = rt.storage.ping()
+    clients = rt.verifier.keys_ready() if rt.verifier is not None else {}
+    knowledge_ok = bool(RULES) and bool(KNOWLEDGE_VERSION)
+    ready = database_ok and knowledge_ok and all(clients.values())
+    payload = {
+        "status": "ready" if ready else "not-ready",
+        "database": "ok" if database_ok else "unreachable",
+        "knowledge": {"version": KNOWLEDGE_VERSION, "rules": len(RULES)},
+        "trustedClients": {
+            iss: "keys loaded" if ok else "keys unavailable" for iss, ok in clients.items()
+        },
+        "auth": "on" if rt.verifier is not None else "off",
+    }
+    return jsonify(payload), 200 if ready else 503

@@ -16,6 +16,7 @@ import requests
 
 from cds_hooks.cli import main
 from cds_hooks.validation import schema_errors
+from logic.knowledge.version import KNOWLEDGE_VERSION
 from tests.cds_hooks.test_http_api import gist_prefetch
 from tests.support.live import hook_request
 
@@ -58,7 +59,7 @@ def test_evaluate_a_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "not valid JSON"),
+        ("{not json", "bad.json is not valid JSON (line 1, column 2)"),
         ('{"resourceType": "Patient"}', "FHIR Bundle or a CDS Hooks request"),
         ('{"hook": "patient-view"}', "invalid CDS Hooks request"),
     ],
@@ -70,6 +71,44 @@ def test_evaluate_rejects_bad_files_with_exit_2(
     path.write_text(content)
     assert main(["evaluate", str(path)]) == 2
     assert message in capsys.readouterr().err
+
+
+def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
+    entries = [{"resource": resource} for resource in resources]
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def test_evaluate_explains_an_empty_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prefetch = gist_prefetch()
+    patient, gist = prefetch["patient"], prefetch["conditions"]["entry"][0]["resource"]
+    no_gist = write(tmp_path, "no-gist.json", _bundle(patient))
+    assert main(["evaluate", str(no_gist)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"cards": []}
+    assert "no cards: no GIST Condition found" in captured.err
+
+    deceased = write(tmp_path, "deceased.json", _bundle({**patient, "deceasedBoolean": True}, gist))
+    assert main(["evaluate", str(deceased)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"cards": []}
+    assert "no cards: patient deceased" in captured.err
+
+    with_cards = write(tmp_path, "gist.json", _bundle(patient, gist))
+    assert main(["evaluate", str(with_cards)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_help_describes_every_option() -> None:
+    import argparse
+
+    from cds_hooks.cli import build_parser
+
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, sub in commands.choices.items():
+        undocumented = [a.dest for a in sub._actions if not a.help]
+        assert undocumented == [], name
 
 
 def test_evaluate_without_required_prefetch_reports_412(
@@ -151,6 +190,11 @@ def test_serve_runs_gunicorn_workers_that_answer(tmp_path: Path) -> None:
         proc.terminate()
         _, stderr = proc.communicate(timeout=15)
     assert b"DEMO MODE" in stderr  # the loud warning of GIST_CDS_AUTH=off
+    banner = [line for line in stderr.decode().splitlines() if " serving " in line]
+    assert banner == [
+        f"gist-cds 0.1.0 (knowledge {KNOWLEDGE_VERSION}) serving {base}: auth OFF (demo mode), "
+        "0 trusted clients, database sqlite, 2 workers"
+    ]
 
 
 def test_serve_with_tls(tmp_path: Path) -> None:
@@ -178,13 +222,14 @@ def test_report_feedback_counts_acceptance_per_rule(
     storage = Storage(url)
     storage.create_schema()
     now = dt.datetime.now(dt.UTC)
+    cards = {"c1": "F1", "c2": "F1", "c3": "S2"}
     storage.save_audit(
-        AuditRecord(now, "gist-treatment", "h1", None, ("adjuvant-tki",), ("F1",), {"c1": "F1"})
+        AuditRecord(now, "gist-treatment", "h1", None, ("adjuvant-tki",), ("F1", "S2"), cards)
     )
     items = [
         FeedbackItem("c1", "accepted", now, ("s1",), None, None, None),
-        FeedbackItem("c1", "overridden", now, (), "patient-declined", "urn:x", None),
-        FeedbackItem("c-unknown", "accepted", now, ("s2",), None, None, None),
+        FeedbackItem("c2", "overridden", now, (), "patient-declined", "urn:x", None),
+        FeedbackItem("c3", "accepted", now, ("s2",), None, None, None),
     ]
     assert storage.save_feedback("gist-treatment", items, None) == 3
     storage.close()
@@ -193,9 +238,32 @@ def test_report_feedback_counts_acceptance_per_rule(
     assert main(["report", "feedback", "--json"]) == 0
     stats = {s["rule_id"]: s for s in json.loads(capsys.readouterr().out)}
     assert (stats["F1"]["accepted"], stats["F1"]["overridden"], stats["F1"]["total"]) == (1, 1, 2)
-    assert stats[None]["total"] == 1  # feedback for a card the audit never saw stays unlinked
+    assert (stats["S2"]["accepted"], stats["S2"]["total"]) == (1, 1)
 
     assert main(["report", "feedback"]) == 0
     table = capsys.readouterr().out
     assert "F1" in table
     assert "50%" in table
+
+
+def test_report_feedback_reads_the_demo_database_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cds_hooks.storage import Storage
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "feedback"]) == 2
+    assert "no database to report on" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing created
+
+    (tmp_path / "var").mkdir()
+    storage = Storage("sqlite:///var/gist-cds.sqlite3")
+    storage.create_schema()
+    storage.close()
+    assert main(["report", "feedback"]) == 0
+    assert "reading sqlite:///var/gist-cds.sqlite3" in capsys.readouterr().err
+
+    monkeypatch.setenv("GIST_CDS_DATABASE_URL", f"sqlite:///{tmp_path}/elsewhere.sqlite3")
+    assert main(["report", "feedback"]) == 2
+    assert "elsewhere.sqlite3 does not exist (nothing was created)" in capsys.readouterr().err
+    assert not (tmp_path / "elsewhere.sqlite3").exists()

@@ -20,6 +20,7 @@ from cds_hooks.config import ConfigError
 from cds_hooks.feedback import FeedbackItem
 from cds_hooks.storage import (
     AuditRecord,
+    FeedbackRejected,
     FeedbackStat,
     Storage,
     normalise_database_url,
@@ -81,7 +82,12 @@ def in_threads(count: int, work: Callable[[int], T]) -> list[T]:
     return [results[i] for i in range(count)]
 
 
-def audit(card_rules: dict[str, str], *, patient_hash: str | None = "ab" * 32) -> AuditRecord:
+def audit(
+    card_rules: dict[str, str],
+    *,
+    patient_hash: str | None = "ab" * 32,
+    client_iss: str | None = None,
+) -> AuditRecord:
     return AuditRecord(
         time=NOW,
         service_id=SERVICE,
@@ -93,6 +99,7 @@ def audit(card_rules: dict[str, str], *, patient_hash: str | None = "ab" * 32) -
         knowledge_version="kb-2025.1",
         latency_ms=12.5,
         status=200,
+        client_iss=client_iss,
     )
 
 
@@ -234,27 +241,88 @@ def test_over_long_values_are_cut_to_the_column_size(storage: Storage) -> None:
 # -- feedback -------------------------------------------------------------------------------------
 
 
+EHR = "https://ehr.example.test"
+
+
 def test_feedback_is_idempotent(storage: Storage) -> None:
+    storage.save_audit(audit({"card-1": "R1", "card-2": "R2"}, client_iss=EHR))
     items = [item("card-1"), item("card-2", "overridden", user_comment="not today")]
-    assert storage.save_feedback(SERVICE, items, "https://ehr.example.test") == 2
-    assert storage.save_feedback(SERVICE, items, "https://ehr.example.test") == 0
-    assert storage.save_feedback(SERVICE, [items[0], items[0]], None) == 0
+    assert storage.save_feedback(SERVICE, items, EHR) == 2
+    assert storage.save_feedback(SERVICE, items, EHR) == 0
+    assert storage.save_feedback(SERVICE, [items[0], items[0]], EHR) == 0
+    # A resend with another comment is the same outcome (the comment does not identify it).
+    assert (
+        storage.save_feedback(SERVICE, [item("card-2", "overridden", user_comment="x")], EHR) == 0
+    )
     assert storage.count_feedback() == 2
-    # Any change in the identifying fields is a new piece of feedback.
-    later = item("card-1", outcome_timestamp=NOW + timedelta(minutes=1))
-    other_suggestion = item("card-1", accepted_suggestions=("s-2",))
-    assert storage.save_feedback(SERVICE, [later, other_suggestion], None) == 2
-    assert storage.count_feedback() == 4
 
 
 def test_suggestion_order_does_not_defeat_deduplication(storage: Storage) -> None:
+    storage.save_audit(audit({"c": "R1"}))
     assert storage.save_feedback(SERVICE, [item("c", accepted_suggestions=("a", "b"))], None) == 1
     assert storage.save_feedback(SERVICE, [item("c", accepted_suggestions=("b", "a"))], None) == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"outcome_timestamp": NOW + timedelta(minutes=1)},
+        {"accepted_suggestions": ("s-2",)},
+        {"outcome": "overridden", "accepted_suggestions": ()},
+    ],
+)
+def test_a_second_outcome_for_a_card_is_a_conflict(storage: Storage, change: Any) -> None:
+    storage.save_audit(audit({"card-1": "R1", "card-2": "R2"}, client_iss=EHR))
+    assert storage.save_feedback(SERVICE, [item("card-1")], EHR) == 1
+    with pytest.raises(FeedbackRejected) as refused:
+        storage.save_feedback(SERVICE, [item("card-2"), item("card-1", **change)], EHR)
+    assert refused.value.kind == "conflict"
+    assert "feedback[1]" in refused.value.message
+    assert [(r.card, r.outcome) for r in storage.feedback_rows()] == [("card-1", "accepted")]
+
+
+def test_feedback_only_for_cards_sent_to_the_same_client_and_service(storage: Storage) -> None:
+    storage.save_audit(audit({"card-a": "R1"}, client_iss=EHR))
+    storage.save_audit(audit({"card-demo": "R2"}))  # demo mode: no client
+    refusals = [
+        ("other-service", [item("card-a")], EHR),
+        (SERVICE, [item("card-a")], "https://other.example.test"),
+        (SERVICE, [item("card-a")], None),
+        (SERVICE, [item("card-demo")], EHR),
+        (SERVICE, [item("card-unknown")], EHR),
+    ]
+    for service_id, items, client in refusals:
+        with pytest.raises(FeedbackRejected) as refused:
+            storage.save_feedback(service_id, items, client)
+        assert refused.value.kind == "unknown-card"
+    assert storage.count_feedback() == 0
+    assert storage.save_feedback(SERVICE, [item("card-a")], EHR) == 1
+    assert storage.save_feedback(SERVICE, [item("card-demo")], None) == 1
+
+
+def test_feedback_rate_limit_counts_the_clients_last_minute(storage: Storage) -> None:
+    cards = {f"card-{n}": "R1" for n in range(5)}
+    storage.save_audit(audit(cards, client_iss=EHR))
+    storage.save_audit(audit({"card-x": "R1"}, client_iss="https://other.example.test"))
+    assert (
+        storage.save_feedback(SERVICE, [item(c) for c in list(cards)[:3]], EHR, per_minute_limit=4)
+        == 3
+    )
+    with pytest.raises(FeedbackRejected) as refused:
+        storage.save_feedback(SERVICE, [item("card-3"), item("card-4")], EHR, per_minute_limit=4)
+    assert refused.value.kind == "rate-limited"
+    assert storage.save_feedback(SERVICE, [item("card-3")], EHR, per_minute_limit=4) == 1
+    other = storage.save_feedback(
+        SERVICE, [item("card-x")], "https://other.example.test", per_minute_limit=4
+    )
+    assert other == 1
+    assert storage.count_feedback() == 5
 
 
 def test_concurrent_duplicate_feedback_is_stored_once(
     storage: Storage, open_storage: Callable[[], Storage]
 ) -> None:
+    storage.save_audit(audit({f"card-{n}": "R1" for n in range(5)}))
     workers = [storage] + [open_storage() for _ in range(3)]
     items = [item(f"card-{n}") for n in range(5)]
     stored = in_threads(4, lambda i: workers[i].save_feedback(SERVICE, items, None))
@@ -262,19 +330,33 @@ def test_concurrent_duplicate_feedback_is_stored_once(
     assert storage.count_feedback() == 5
 
 
+def test_concurrent_conflicting_outcomes_keep_exactly_one(
+    storage: Storage, open_storage: Callable[[], Storage]
+) -> None:
+    storage.save_audit(audit({"card-1": "R1"}, client_iss=EHR))
+    workers = [storage] + [open_storage() for _ in range(3)]
+    outcomes = ["accepted", "overridden", "accepted", "overridden"]
+
+    def report(i: int) -> str:
+        change = {"outcome_timestamp": NOW + timedelta(minutes=i)}
+        try:
+            workers[i].save_feedback(SERVICE, [item("card-1", outcomes[i], **change)], EHR)
+        except FeedbackRejected as exc:
+            return exc.kind
+        return "stored"
+
+    assert sorted(in_threads(4, report)) == ["conflict", "conflict", "conflict", "stored"]
+    assert storage.count_feedback() == 1
+
+
 def test_feedback_is_linked_to_the_rule_through_the_audit(storage: Storage) -> None:
-    storage.save_audit(audit({"card-a": "R1", "card-b": "R4"}))
-    storage.save_feedback(
-        SERVICE,
-        [item("card-a"), item("card-b", "overridden"), item("card-unknown")],
-        "https://ehr.example.test",
-    )
+    storage.save_audit(audit({"card-a": "R1", "card-b": "R4"}, client_iss=EHR))
+    storage.save_feedback(SERVICE, [item("card-a"), item("card-b", "overridden")], EHR)
     rows = {row.card: row for row in storage.feedback_rows()}
     assert rows["card-a"].rule_id == "R1"
     assert rows["card-b"].rule_id == "R4"
-    assert rows["card-unknown"].rule_id is None
     assert rows["card-b"].override_reason_code == "patient-declined"
-    assert rows["card-a"].client_iss == "https://ehr.example.test"
+    assert rows["card-a"].client_iss == EHR
     assert rows["card-a"].outcome_timestamp == NOW
 
 
@@ -283,21 +365,20 @@ def test_feedback_report_counts_outcomes_per_rule(storage: Storage) -> None:
     storage.save_audit(audit(cards))
     outcomes = {card: ("accepted" if n % 2 else "overridden") for n, card in enumerate(cards)}
     storage.save_feedback(SERVICE, [item(c, o) for c, o in outcomes.items()], None)
-    storage.save_feedback(SERVICE, [item("stray", "overridden")], None)
     expected: dict[str | None, Counter[str]] = {}
     for card, outcome in outcomes.items():
         expected.setdefault(cards[card], Counter())[outcome] += 1
-    expected[None] = Counter(overridden=1)
     report = storage.feedback_report()
     assert report == [
         FeedbackStat(rule, c["accepted"], c["overridden"], c.total())
-        for rule, c in sorted(expected.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+        for rule, c in sorted(expected.items(), key=lambda kv: kv[0] or "")
     ]
-    assert report[-1].rule_id is None
 
 
 def test_data_survives_reopening(storage: Storage, open_storage: Callable[[], Storage]) -> None:
-    storage.save_audit(audit({"card-1": "R2"}, patient_hash=storage.patient_hash("p-9")))
+    storage.save_audit(
+        audit({"card-1": "R2"}, patient_hash=storage.patient_hash("p-9"), client_iss="iss")
+    )
     storage.save_feedback(SERVICE, [item("card-1", user_comment="useful")], "iss")
     storage.remember_jti("iss", "jti-persisted", expires(300))
     before = (storage.audit_rows(), storage.feedback_rows(), storage.patient_hash("p-9"))
@@ -351,3 +432,69 @@ def test_in_memory_sqlite_works_for_tools() -> None:
         assert not storage.remember_jti("iss", "j", expires(60))
     finally:
         storage.engine.dispose()
+
+
+# -- schema upgrade -------------------------------------------------------------------------------
+
+
+def test_a_0_1_0_database_is_upgraded_only_when_asked_and_keeps_its_data(
+    open_storage: Callable[[], Storage],
+) -> None:
+    """Release 0.1.0 had no migration history and no receiving client on audit rows."""
+    from tests.fixtures.schema_0_1_0 import audit_card_table, audit_table, create_0_1_0_schema
+
+    storage = open_storage()
+    with storage.engine.begin() as conn:
+        create_0_1_0_schema(conn)
+        inserted = conn.execute(
+            audit_table.insert().values(
+                time=NOW,
+                service_id=SERVICE,
+                hook_instance="h-0",
+                patient_hash=None,
+                categories=["surveillance"],
+                rule_ids=["S1"],
+                knowledge_version="2026.1",
+                latency_ms=1.0,
+                status=200,
+            )
+        ).inserted_primary_key
+        assert inserted is not None
+        conn.execute(
+            audit_card_table.insert().values(
+                card_uuid="old-card", rule_id="S1", audit_id=inserted[0]
+            )
+        )
+    assert storage.schema_status().state == "unversioned"
+    with pytest.raises(ConfigError, match="gist-cds db upgrade"):
+        storage.create_schema()
+    assert storage.schema_status().state == "unversioned"  # refused: nothing changed
+
+    storage.create_schema(upgrade=True)
+    status = storage.schema_status()
+    assert (status.state, status.current) == ("current", status.head)
+    (row,) = storage.audit_rows()
+    assert (row.hook_instance, row.card_rules, row.client_iss) == ("h-0", {"old-card": "S1"}, None)
+    assert storage.save_feedback(SERVICE, [item("old-card")], None) == 1
+    storage.save_audit(audit({"new-card": "R1"}, client_iss=EHR))
+    assert storage.save_feedback(SERVICE, [item("new-card")], EHR) == 1
+    storage.create_schema()  # current: nothing to do
+
+
+def test_a_database_from_a_newer_release_is_refused(storage: Storage) -> None:
+    with storage.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(ConfigError, match="newer than this gist-cds knows"):
+        storage.create_schema(upgrade=True)
+    assert storage.schema_status().state == "newer"
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_uses(storage: Storage) -> None:
+    """No drift between cds_hooks/migrations and the table definitions queries are built from."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from cds_hooks.storage import metadata
+
+    with storage.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []

@@ -95,27 +95,33 @@ def _settings(database_url: str, clients: str) -> Callable[[str], Settings]:
 def test_concurrent_feedback_for_one_card_stays_consistent(
     database_url: str, tmp_path: Path
 ) -> None:
+    """One outcome per card and client (issue 13, finding 5), also under concurrency: of six
+    different reports for one card, each sent five times at once, exactly one is stored (its
+    copies are acknowledged duplicates, the others conflicts); reports on other cards are
+    untouched."""
     clients = jwt_tools.write_trusted_clients(tmp_path / "c.json", [jwt_tools.client_entry()])
     with live_service(_settings(database_url, clients)) as live:
         client = Client(live.base_url)
-        answer = client.post(SERVICE, hook_request(F.PATIENT, full_prefetch()))
-        assert answer.status_code == 200
-        card = answer.json()["cards"][0]["uuid"]
-        # 6 distinct feedback items, each sent 5 times at once, plus 20 posted once each
+        card, *others = _cards(client, 21)
         posts = [feedback_item(card, minute) for minute in range(6) for _ in range(5)]
-        posts += [feedback_item(card, 100 + minute) for minute in range(20)]
+        posts += [feedback_item(other, 100 + n) for n, other in enumerate(others[:20])]
         with ThreadPoolExecutor(max_workers=16) as pool:
             answers = list(
                 pool.map(lambda i: client.post(SERVICE + "/feedback", {"feedback": [i]}), posts)
             )
         live.app.extensions["gist_cds"].storage.close()  # no pooled connection outlives the test
-    assert [a.status_code for a in answers] == [200] * len(posts)
-    assert sum(a.json()["stored"] for a in answers) == 26
+    statuses = [a.status_code for a in answers]
+    assert sorted(set(statuses)) == [200, 409], statuses
+    assert statuses[30:] == [200] * 20
+    winners = {posts[n]["outcomeTimestamp"] for n in range(30) if statuses[n] == 200}
+    assert len(winners) == 1  # all five copies of one report, no other
+    assert statuses[:30].count(200) == 5
+    assert sum(a.json()["stored"] for a in answers if a.status_code == 200) == 21
     storage = Storage(database_url)
     rows = storage.feedback_rows()
-    assert len(rows) == 26
-    assert {r.card for r in rows} == {card}
-    assert len({r.outcome_timestamp for r in rows}) == 26
+    assert len(rows) == 21
+    assert [r.outcome_timestamp.isoformat() for r in rows if r.card == card] == list(winners)
+    assert {r.card for r in rows} == {card, *others[:20]}
     assert all(r.rule_id for r in rows)  # linked to the card's rule through the audit
     rows_checked[f"concurrent-{storage.dialect}"] = len(rows)
     storage.close()
@@ -134,15 +140,26 @@ def _hook_calls(client: Client, count: int) -> list[str]:
     return done
 
 
-def _feedback(client: Client, card: str, minutes: range) -> int:
-    """Posts one feedback per minute concurrently; returns how many were acknowledged."""
+def _cards(client: Client, count: int) -> list[str]:
+    """Uuids of `count` cards the service returned to this client (hook calls as needed)."""
+    cards: list[str] = []
+    while len(cards) < count:
+        answer = client.post(SERVICE, hook_request(F.PATIENT, full_prefetch()))
+        assert answer.status_code == 200, answer.text
+        cards += [card["uuid"] for card in answer.json()["cards"]]
+    return cards[:count]
 
-    def post(minute: int) -> int:
-        answer = client.post(SERVICE + "/feedback", {"feedback": [feedback_item(card, minute)]})
+
+def _feedback(client: Client, cards: list[str]) -> int:
+    """Posts one feedback per card concurrently; returns how many were acknowledged as new."""
+
+    def post(index: int) -> int:
+        item = feedback_item(cards[index], index)
+        answer = client.post(SERVICE + "/feedback", {"feedback": [item]})
         return answer.json()["stored"] if answer.status_code == 200 else 0
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return sum(pool.map(post, minutes))
+        return sum(pool.map(post, range(len(cards))))
 
 
 def _assert_durable(database_url: str, accepted: int, hooks: list[str]) -> None:
@@ -204,29 +221,28 @@ def test_rows_survive_a_sigkilled_worker_and_a_restart(database_url: str, tmp_pa
             client = Client(served.base_url)
             hooks = _hook_calls(client, 10)
             assert len(hooks) == 10
-            card = client.post(SERVICE, hook_request(F.PATIENT, full_prefetch())).json()
-            card_uuid = card["cards"][0]["uuid"]
-            accepted = _feedback(client, card_uuid, range(0, 20))
+            cards = _cards(client, 60)
+            accepted = _feedback(client, cards[0:20])
             killed: dict[str, Any] = {}
             kill = threading.Thread(
                 target=lambda: killed.update(_kill_worker_mid_request(served, fhir_port, client))
             )
             kill.start()
-            accepted += _feedback(client, card_uuid, range(20, 40))  # while the kill happens
+            accepted += _feedback(client, cards[20:40])  # while the kill happens
             kill.join(timeout=90)
             assert killed.get("killed"), killed
             assert "error" in killed, killed  # the call died with its worker: no answer
             assert killed["killed"] not in served.worker_pids()
             hooks += _hook_calls(client, 5)  # the master replaced the worker
-            accepted += _feedback(client, card_uuid, range(40, 50))
+            accepted += _feedback(client, cards[40:50])
         _assert_durable(database_url, accepted, hooks)
 
         with gist_cds_serve(env, log, port=port, workers=2) as served:  # full restart
             client = Client(served.base_url)
             _assert_durable(database_url, accepted, hooks)
             hooks += _hook_calls(client, 5)
-            accepted += _feedback(client, card_uuid, range(50, 60))
-            resent = _feedback(client, card_uuid, range(0, 10))  # duplicates of stored items
+            accepted += _feedback(client, cards[50:60])
+            resent = _feedback(client, cards[0:10])  # duplicates of stored items
         assert resent == 0
     assert accepted == 60
     assert len(hooks) == 20
