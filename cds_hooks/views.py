@@ -172,7 +172,7 @@ def call_service(service_id: str) -> Response:
     except RequestDeadlineExceeded:
         disarm()
         status = 503
-        _audit(service, body, status, started, categories=(), rule_ids=(), card_rules={})
+        _audit(service, body, status, started, client, categories=(), rule_ids=(), card_rules={})
         raise
     recs = result.recommendations
     if result.resolved is not None:
