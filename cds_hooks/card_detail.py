@@ -241,9 +241,10 @@ def facts_section(rec: Recommendation, answer: Answer, summary: str) -> str:
         answer.facts.add((fact.name, fact.value))
     parts = []
     if shown_before:
-        parts.append(
-            f"Facts used: as on the card “{text(answer.facts_card)}”" + (", and:" if items else ".")
-        )
+        then = ", and:" if items else "."
+        parts.append(f"Facts used: as on the card “{text(answer.facts_card)}”{then}")
+    elif items and answer.facts_card is not None:
+        parts.append(heading("Other facts used"))
     elif items:
         parts.append(heading("Facts used"))
         answer.facts_card = summary
