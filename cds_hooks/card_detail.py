@@ -100,9 +100,13 @@ def safety_section(rec: Recommendation) -> str:
     return "\n\n".join(lines)
 
 
-def _course_line(course: TkiCourse) -> str:
+def _course_line(course: TkiCourse, earlier: Sequence[TkiCourse]) -> str:
     if course.setting is TherapySetting.ADVANCED and course.line:
-        return str(course.line)
+        escalated = any(
+            c.line == course.line and c.drug is course.drug and c.setting is course.setting
+            for c in earlier
+        )
+        return f"{course.line} (dose change)" if escalated else str(course.line)
     return course.setting.value
 
 
@@ -131,13 +135,13 @@ def therapy_table(case: GistCase) -> str:
     """Lines of therapy: line, drug, daily dose, start–stop, reason stopped."""
     rows = [
         [
-            text(_course_line(c)),
+            text(_course_line(c, case.tki_history[:i])),
             text(c.drug.value.capitalize()),
             text(f"{c.daily_dose_mg:g} mg" if c.daily_dose_mg is not None else "not recorded"),
             text(_period(c)),
             text(_reason(c)),
         ]
-        for c in case.tki_history
+        for i, c in enumerate(case.tki_history)
     ]
     header = ["Line", "Drug", "Daily dose", "Start – stop", "Reason stopped"]
     return join_sections([heading("Lines of therapy"), table(header, rows)])
@@ -147,7 +151,7 @@ def risk_section(rec: Recommendation) -> str:
     risk = rec.risk
     if risk is None:
         return ""
-    line = f"**Risk:** modified NIH (Joensuu 2008) **{risk.nih_modified.value}**"
+    line = f"**Risk:** modified NIH (Joensuu 2008) **{clinical_terms(risk.nih_modified.value)}**"
     if risk.afip is not None:
         where = f", {text(risk.afip.column)} column" if risk.afip.column else ""
         pct = risk.afip.progression_pct
@@ -242,7 +246,7 @@ def facts_section(rec: Recommendation, answer: Answer, summary: str) -> str:
     parts = []
     if shown_before:
         then = ", and:" if items else "."
-        parts.append(f"Facts used: as on the card “{text(answer.facts_card)}”{then}")
+        parts.append(f"Facts used: as on the card “{text(_cut(answer.facts_card))}”{then}")
     elif items and answer.facts_card is not None:
         parts.append(heading("Other facts used"))
     elif items:
@@ -251,6 +255,10 @@ def facts_section(rec: Recommendation, answer: Answer, summary: str) -> str:
     if items:
         parts.append(bullets(items))
     return join_sections(parts)
+
+
+def _cut(summary: str, limit: int = 60) -> str:
+    return summary if len(summary) <= limit else summary[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def evidence_section(rec: Recommendation, answer: Answer) -> str:

@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from logic.knowledge.wording import CLINICAL_TERMS, ENGINEERING_MARKERS, FACT_LABELS
+from logic.knowledge.wording import (
+    CLINICAL_TERMS,
+    CLINICIAN_PHRASES,
+    ENGINEERING_MARKERS,
+    FACT_LABELS,
+)
 from logic.recommendation import Regimen
 
 _TERM = re.compile(
@@ -24,13 +29,19 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _PAREN = re.compile(r"\s*\([^()]*\)")
 _LABEL = re.compile(r"^(?:DESIGN|SECONDARY)\b(?:\s*\([^)]*\))?\s*[:.]?\s*")
 _RULE_REF = re.compile(r"\s\(([A-Z]\d{1,2})\)(?=:)")
+_RULE_MENTION = re.compile(r"\s?\((?:rule )?[A-Z]\d{1,2}(?:(?:, | and |/)[A-Z]\d{1,2})*\)")
 _REFERENCE = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/(?P<id>[^\s(]+)(?: \((?P<date>[\d-]+)\))?$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
+_CODE_NOTE = re.compile(r"\s*\((?:[A-Z][a-z]+ )?(?:LOINC|SNOMED|RxNorm|ICD-10)[^)]*\)")
+
+
 def clinical_terms(value: str) -> str:
     """Program values in `value` replaced by clinical terms ("kit-exon-11" → "KIT exon 11",
-    "gist#mitotic-count" → "mitotic count record")."""
+    "gist#mitotic-count" → "mitotic count record"); rule ids and terminology codes in
+    brackets are dropped (the rule page has them)."""
+    value = _CODE_NOTE.sub("", _RULE_MENTION.sub("", value))
     value = _CODE_REF.sub(lambda m: m.group(1).replace("-", " ") + " record", value)
     return _TERM.sub(lambda m: CLINICAL_TERMS[m.group(1)], value)
 
@@ -51,6 +62,9 @@ def clinician_text(value: str) -> str:
     """`value` without knowledge-engineering content: labelled prefixes ("DESIGN:") are dropped,
     parentheses holding a marker are removed, and any sentence still holding one is left out
     (it belongs on the rule page, "How this rule was built")."""
+    for phrase, words in CLINICIAN_PHRASES.items():
+        value = value.replace(phrase, words)
+    value = _RULE_MENTION.sub("", value)
     kept = []
     for sentence in _SENTENCE.split(value.strip()):
         sentence = _LABEL.sub("", sentence)

@@ -56,7 +56,7 @@ FACT_LABELS: Mapping[str, str] = MappingProxyType(
         "progressingLesions": "Number of progressing lesions",
         "imatinibDose": "Imatinib dose",
         "unreadableRecord": "Unreadable record",
-        "genotype": "Genotype (KIT/PDGFRA)",
+        "genotype": "Genotype",
         "margin": "Resection margin",
     }
 )
@@ -82,8 +82,16 @@ SAFETY_SOURCE: Final = "US prescribing information"
 ENGINEERING_MARKERS: Final = re.compile(
     r"\bDESIGN\b|\bSECONDARY\b|\bUNCONFIRMED\b|\bUNVERIFIED\b|not (?:been )?consulted|"
     r"translation (?:error|defect)|machine translation|public clinical wiki|re-?encod|"
-    r"knowledge[- ]base|Chinese excerpt|\bseed\b|Provenance|public (?:regimen )?table|"
+    r"knowledge[- ]base|\bseed\b|Provenance|public (?:regimen )?table|"
     r"as summarised\b|NCCN 1\.2026"
+)
+
+#: Source nicknames of the knowledge base → the names a clinician knows.
+CLINICIAN_PHRASES: Mapping[str, str] = MappingProxyType(
+    {
+        "the Chinese excerpt": "the Chinese GIST guideline",
+        "Chinese excerpt": "Chinese GIST guideline",
+    }
 )
 
 #: Notes moved off the cards of a rule onto its page ("How this rule was built").

@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 import logic.case as case_model
+import logic.recommendation as recommendation_model
 from sandbox.patients import ManifestEntry, load_bundle, load_manifest, prefetch_for, resources
 
 MANIFEST = load_manifest()
@@ -44,7 +45,8 @@ ENGINEERING = re.compile(
 _ENUM_VALUES = sorted(
     {
         member.value
-        for obj in vars(case_model).values()
+        for module in (case_model, recommendation_model)
+        for obj in vars(module).values()
         if isinstance(obj, type) and issubclass(obj, StrEnum)
         for member in obj
         if "-" in member.value or "_" in member.value
@@ -56,6 +58,7 @@ PROGRAM_VALUES = re.compile(
     r"(?<![\w/-])(?:" + "|".join(re.escape(v) for v in _ENUM_VALUES) + r")(?![\w-])"
     r"|gist#|\b[a-z]+_[a-z_]+\b|\b[a-z]+[A-Z][A-Za-z]+\b|Tki history|\w+\(\w+=|<\w+\.\w+"
     r"|Value error|spec regex|invalid FHIR|valueQuantity|\bNone\b|\bTrue\b|\bFalse\b"
+    r"|\((?:rule )?[A-Z]\d{1,2}\)"
 )
 
 MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
