@@ -232,7 +232,8 @@ def facts_section(rec: Recommendation, answer: Answer, summary: str) -> str:
         if not (f.name == _TKI_FACT and answer.case.tki_history)
         and (f.name, f.value) not in answer.facts
     ]
-    shown_before = answer.facts_card is not None and any(
+    first = answer.facts_card
+    shown_before = first is not None and any(
         (f.name, f.value) in answer.facts for f in rec.facts_used
     )
     items = []
@@ -244,9 +245,9 @@ def facts_section(rec: Recommendation, answer: Answer, summary: str) -> str:
         items.append(item)
         answer.facts.add((fact.name, fact.value))
     parts = []
-    if shown_before:
+    if shown_before and first is not None:
         then = ", and:" if items else "."
-        parts.append(f"Facts used: as on the card “{text(_cut(answer.facts_card))}”{then}")
+        parts.append(f"Facts used: as on the card “{text(_cut(first))}”{then}")
     elif items and answer.facts_card is not None:
         parts.append(heading("Other facts used"))
     elif items:

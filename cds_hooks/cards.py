@@ -110,7 +110,7 @@ def one_referral(recommendations: Sequence[Recommendation]) -> list[Recommendati
         return list(recommendations)
     merged = replace(
         h1,
-        rationale=f"{h1.rationale}\n\n**Second reason (rule J1):** {j1.rationale}",
+        rationale=f"{h1.rationale}\n\n**Second reason, liver metastases:** {j1.rationale}",
         evidence=tuple(dict.fromkeys((*h1.evidence, *j1.evidence))),
         evidence_numbers=tuple(dict.fromkeys((*h1.evidence_numbers, *j1.evidence_numbers))),
         facts_used=tuple(dict.fromkeys((*h1.facts_used, *j1.facts_used))),

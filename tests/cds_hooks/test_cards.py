@@ -188,7 +188,7 @@ def test_h1_and_j1_become_one_referral_with_j1_as_second_reason() -> None:
     cards = render_cards([h1, j1], case=CASE, public_base_url=BASE_URL)
     assert len(cards) == 1
     detail = cards[0]["detail"]
-    assert detail.index("All resectable.") < detail.index("Second reason (rule J1)")
+    assert detail.index("All resectable.") < detail.index("Second reason, liver metastases")
     assert "Liver MDT." in detail
     assert set(j1.evidence) <= set(cards[0]["extension"][EXTENSION_KEY]["evidence"])
 
