@@ -43,7 +43,10 @@ DRUG_CATEGORIES = frozenset(
     }
 )
 _TKI_FACT = "tki_history"
+LONG_NOTE = 200  # a longer background note is named on the card and given on the rule page
+_FOLDED = re.compile(r"^(.+?) \([A-Z]\d{1,2}\): ")
 MAX_NUMBERS = 3  # evidence lines on a card; the rule page lists them all
+MAX_REFERENCES = 4  # the rule page lists every reference
 _PCT = re.compile(r"\d+(?:\.\d+)?%")
 
 
@@ -85,8 +88,9 @@ def regimen_section(rec: Recommendation) -> str:
         if index == 0 and len(rec.regimens) > 1:
             item += " (preferred)"
         items.append(item)
-    title = "Options (choose one)" if len(items) > 1 else "Regimen"
-    return join_sections([heading(title), bullets(items)])
+    if len(items) == 1:
+        return f"**Regimen:** {items[0]}"
+    return join_sections([heading("Options (choose one)"), bullets(items)])
 
 
 def safety_section(rec: Recommendation) -> str:
@@ -240,7 +244,9 @@ def facts_section(rec: Recommendation, answer: Answer, summary: str) -> str:
     for fact in facts:
         item = f"{heading(text(fact_label(fact.name)))}: {text(clinical_terms(fact.value))}"
         if fact.sources:
-            where = dict.fromkeys(short_reference(s) for s in fact.sources)
+            where = dict.fromkeys(
+                _without_repeated_date(short_reference(s), fact.value) for s in fact.sources
+            )
             item += " — " + "; ".join(text(w) for w in where)
         items.append(item)
         answer.facts.add((fact.name, fact.value))
@@ -256,6 +262,12 @@ def facts_section(rec: Recommendation, answer: Answer, summary: str) -> str:
     if items:
         parts.append(bullets(items))
     return join_sections(parts)
+
+
+def _without_repeated_date(reference: str, value: str) -> str:
+    """ "Observation, 2025-03-01" → "Observation" when the value already gives that date."""
+    kind, _, date = reference.partition(", ")
+    return kind if date and date in value else reference
 
 
 def _cut(summary: str, limit: int = 60) -> str:
@@ -277,7 +289,8 @@ def evidence_section(rec: Recommendation, answer: Answer) -> str:
 
 def _references(rec: Recommendation) -> tuple[PrimaryReference, ...]:
     own = references_for(rec.rule_id, rec.evidence)
-    return tuple(dict.fromkeys((*references_for_numbers(_numbers_shown(rec)), *own)))
+    refs = tuple(dict.fromkeys((*references_for_numbers(_numbers_shown(rec)), *own)))
+    return refs[:MAX_REFERENCES]
 
 
 def cited_keys(rec: Recommendation) -> list[str]:
@@ -295,13 +308,20 @@ def _numbers_shown(rec: Recommendation) -> tuple[str, ...]:
 
 def notes_section(rec: Recommendation, answer: Answer) -> str:
     shown = " ".join(rec.evidence_numbers)
-    notes = []
+    notes: list[str] = []
+    related: list[str] = []
     for note in rec.notes:
         clean = note_text(note)
         figures = set(_PCT.findall(clean))
         if not clean or (figures and figures <= set(_PCT.findall(shown))):
             continue  # engineering-only, or it repeats the evidence lines
+        title = _FOLDED.match(note)
+        if title is not None and len(clean) > LONG_NOTE:
+            related.append(title.group(1))  # long background guidance: on the rule page
+            continue
         notes.append(trusted_block(clean))
+    if related:
+        notes.append("Also applies, detailed on the rule page: " + "; ".join(related) + ".")
     fresh = answer.new_lines(notes)
     return join_sections([heading("Notes"), bullets(fresh)]) if fresh else ""
 

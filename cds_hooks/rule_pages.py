@@ -296,6 +296,7 @@ def rule_page(rule_id: str) -> tuple[str, int]:
         citations=citations_of(rule),
         references=references_of(rule),
         build_notes=build_notes(rule),
+        related=[r for r in RULES.values() if rule.rule_id in r.folds_into],
         section_title=section_title(rule.section),
         attributes=source_attributes(rule),
         show_tables=tables,

@@ -83,7 +83,8 @@ ENGINEERING_MARKERS: Final = re.compile(
     r"\bDESIGN\b|\bSECONDARY\b|\bUNCONFIRMED\b|\bUNVERIFIED\b|not (?:been )?consulted|"
     r"translation (?:error|defect)|machine translation|public clinical wiki|re-?encod|"
     r"knowledge[- ]base|\bseed\b|Provenance|public (?:regimen )?table|"
-    r"as summarised\b|NCCN 1\.2026"
+    r"as summarised\b|NCCN 1\.2026|\b[Ss]hown as (?:a|an|line)\b|\bcards?\b|\bindicator\b|"
+    r"rule id"
 )
 
 #: Source nicknames of the knowledge base → the names a clinician knows.
