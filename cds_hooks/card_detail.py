@@ -47,6 +47,8 @@ LONG_NOTE = 200  # a longer background note is named on the card and given on th
 _FOLDED = re.compile(r"^(.+?) \([A-Z]\d{1,2}\): ")
 MAX_NUMBERS = 3  # evidence lines on a card; the rule page lists them all
 MAX_REFERENCES = 4  # the rule page lists every reference
+#: Whole fact values that need more words than a term swap.
+_FULL_VALUES = {("genotype", "wild-type"): "KIT/PDGFRA wild type (no other subtype known)"}
 _PCT = re.compile(r"\d+(?:\.\d+)?%")
 
 
@@ -242,7 +244,8 @@ def facts_section(rec: Recommendation, answer: Answer, summary: str) -> str:
     )
     items = []
     for fact in facts:
-        item = f"{heading(text(fact_label(fact.name)))}: {text(clinical_terms(fact.value))}"
+        value = _FULL_VALUES.get((fact.name, fact.value)) or clinical_terms(fact.value)
+        item = f"{heading(text(fact_label(fact.name)))}: {text(value)}"
         if fact.sources:
             where = dict.fromkeys(
                 _without_repeated_date(short_reference(s), fact.value) for s in fact.sources

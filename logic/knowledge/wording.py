@@ -26,7 +26,7 @@ CLINICAL_TERMS: Mapping[str, str] = MappingProxyType(
         "nf1": "NF1-associated",
         "braf-v600e": "BRAF V600E",
         "ntrk-fusion": "NTRK fusion",
-        "wild-type": "KIT/PDGFRA wild type",
+        "wild-type": "wild type",
         "small-intestine": "small intestine",
         "marginally-resectable": "marginally resectable",
         "irregular-border": "irregular border",

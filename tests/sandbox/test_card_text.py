@@ -35,11 +35,12 @@ PRIMARY_LINK = re.compile(r"\]\(https://(?:pubmed\.ncbi\.nlm\.nih\.gov/\d+/|doi\
 
 #: Notes meant for knowledge engineers (the issue's examples and the status words of the KB).
 ENGINEERING = re.compile(
-    r"\bDESIGN\b|\bSECONDARY\b|\bUNCONFIRMED\b|\bUNVERIFIED\b|not (?:been )?consulted|"
-    r"translation|public clinical wiki|knowledge[- ]base (?:fallback|§)|re-?encoded|"
-    r"Chinese excerpt|medicalalgorithms|github|wiki",
-    re.I,
+    r"\bDESIGN\b|\bSECONDARY\b|\bUNCONFIRMED\b|\bUNVERIFIED\b|"
+    r"(?i:not (?:been )?consulted|translation|public clinical wiki|knowledge[- ]base "
+    r"(?:fallback|§)|re-?encoded|Chinese excerpt|medicalalgorithms|github|wiki)"
 )
+#: Hyphenated values that are also ordinary clinical English ("wild-type GIST").
+PROSE = {"wild-type"}
 #: Case values with a hyphen or underscore (`kit-exon-11`, `marginally-resectable`) are program
 #: values; so are coded ids, camelCase or snake_case names, reprs and validation messages.
 _ENUM_VALUES = sorted(
@@ -49,7 +50,7 @@ _ENUM_VALUES = sorted(
         for obj in vars(module).values()
         if isinstance(obj, type) and issubclass(obj, StrEnum)
         for member in obj
-        if "-" in member.value or "_" in member.value
+        if ("-" in member.value or "_" in member.value) and member.value not in PROSE
     },
     key=len,
     reverse=True,
