@@ -35,13 +35,19 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 _CODE_NOTE = re.compile(r"\s*\((?:[A-Z][a-z]+ )?(?:LOINC|SNOMED|RxNorm|ICD-10)[^)]*\)")
+_TRAILING_RULE = re.compile(r",\s*(?:rule\s)?[A-Z]\d{1,2}\)")
+_RESOURCE_REF = re.compile(
+    r"\b(Condition|Observation|Procedure|MedicationStatement|MedicationRequest|Medication|"
+    r"Patient|DiagnosticReport)/[A-Za-z0-9\-.]{1,64}"
+)
 
 
 def clinical_terms(value: str) -> str:
     """Program values in `value` replaced by clinical terms ("kit-exon-11" → "KIT exon 11",
     "gist#mitotic-count" → "mitotic count record"); rule ids and terminology codes in
     brackets are dropped (the rule page has them)."""
-    value = _CODE_NOTE.sub("", _RULE_MENTION.sub("", value))
+    value = _CODE_NOTE.sub("", _RULE_MENTION.sub("", _TRAILING_RULE.sub(")", value)))
+    value = _RESOURCE_REF.sub(lambda m: f"{m.group(1)} record", value)
     value = _CODE_REF.sub(lambda m: m.group(1).replace("-", " ") + " record", value)
     return _TERM.sub(lambda m: CLINICAL_TERMS[m.group(1)], value)
 
@@ -174,6 +180,9 @@ def summary_with_dose(summary: str, regimens: Iterable[Regimen], limit: int) -> 
     if not doses:
         return summary
     named = [d for d in doses if re.search(rf"\b{re.escape(d)}\b", summary, re.I)]
+    # a drug already dosed anywhere in the summary is left alone: a later mention of it (e.g.
+    # "progressed on adjuvant imatinib") is a different course, never given the new dose
+    undosed = [d for d in named if not re.search(rf"\b{re.escape(d)}\s+\d", summary, re.I)]
     if not named:
         if "mg" in summary:
             return summary
@@ -181,7 +190,7 @@ def summary_with_dose(summary: str, regimens: Iterable[Regimen], limit: int) -> 
         return candidate if len(candidate) <= limit else summary
     for level in range(3):
         candidate = summary
-        for drug in named:
+        for drug in undosed:
             pattern = rf"\b({re.escape(drug)})\b(?!\s*\d)"
             candidate = re.sub(pattern, rf"\1 {doses[drug][level]}", candidate, count=1, flags=re.I)
         if len(candidate) <= limit:

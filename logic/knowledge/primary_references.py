@@ -610,6 +610,8 @@ RULE_REFERENCES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "D10": ("SSGXVIII-2012", "RUTKOWSKI2013"),
         "D11": ("RUTKOWSKI2013", "ESMO2022"),
         "D12": ("RUTKOWSKI2013", "ESMO2022"),
+        "D13": ("RUTKOWSKI2013", "KUROKAWA2017", "ESMO2022"),
+        "D14": ("KUROKAWA2017", "RUTKOWSKI2013", "BONVALOT2006"),
         "E3": ("JOENSUU2008", "MIETTINEN2006"),
         "F1": ("SSGXVIII-2012", "SSGXVIII-MUT2017", "JOENSUU2008"),
         "F2": ("SSGXVIII-2012", "METAGIST2010", "DEBIEC2006"),
@@ -663,6 +665,8 @@ RULE_REFERENCES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "J5": ("ESMO2022",),
         "K1": ("ESMO2022",),
         "K2": ("BOIKOS2016", "ESMO2022"),
+        "P5": ("PDQ-GIST", "ESMO2022"),
+        "P6": ("PDQ-GIST", "ESMO2022"),
     }
 )
 

@@ -29,6 +29,8 @@ SUMMARY_MAX = 139
         ("no Observation gist#mitotic-count", "no mitotic count record"),
         ("D842V → no adjuvant (F4)", "D842V → no adjuvant"),
         ("no variant result (Observation LOINC 69548-6)", "no variant result"),
+        ("rechallenge (interactions and toxicity, G17)", "rechallenge (interactions and toxicity)"),
+        ("GIST of the jejunum — Condition/abc-gist2", "GIST of the jejunum — Condition record"),
     ],
 )
 def test_program_values_become_clinical_terms(raw: str, clinical: str) -> None:
@@ -134,3 +136,12 @@ def test_drug_summaries_gain_dose_and_schedule_within_the_cap() -> None:
     assert len(tight) <= SUMMARY_MAX
     assert "4 wk on/2 off" in tight  # a cyclic schedule is never shortened to a bare daily dose
     assert summary_with_dose("Surveillance", (), SUMMARY_MAX) == "Surveillance"
+
+
+def test_a_later_mention_of_a_dosed_drug_never_gets_the_new_dose() -> None:
+    summary = "Line 2: imatinib 800 mg or sunitinib — progressed on adjuvant imatinib"
+    out = summary_with_dose(
+        summary, (regimens.IMATINIB_800, regimens.SUNITINIB_50_4_2), SUMMARY_MAX
+    )
+    assert out.endswith("progressed on adjuvant imatinib")
+    assert "sunitinib 50 mg" in out
