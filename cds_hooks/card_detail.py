@@ -19,6 +19,7 @@ from cds_hooks.card_text import (
     fact_label,
     note_text,
     readable_problem,
+    record_ids,
     short_reference,
 )
 from cds_hooks.markdown import bullets, heading, join_sections, link, table, text, trusted_block
@@ -219,7 +220,9 @@ def missing_section(rec: Recommendation, answer: Answer) -> str:
             if item.fact == "unreadableRecord"
             else (clinical_terms(item.reason.rstrip(".")))
         )
-        line = f"{heading(text(fact_label(item.fact)))}: {text(reason)}. "
+        line = f"{heading(text(fact_label(item.fact)))}: {text(reason)}"
+        refs = record_ids(item.reason)
+        line += f" (record {text(', '.join(refs))}). " if refs else ". "
         line += f"Would change: {text(clinical_terms(item.impact))}"
         outcomes = what_if(item.fact, answer.case) if rec.category in _ASKING else []
         if outcomes:

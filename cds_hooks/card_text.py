@@ -38,7 +38,7 @@ _CODE_NOTE = re.compile(r"\s*\((?:[A-Z][a-z]+ )?(?:LOINC|SNOMED|RxNorm|ICD-10)[^
 _TRAILING_RULE = re.compile(r",\s*(?:rule\s)?[A-Z]\d{1,2}\)")
 _RESOURCE_REF = re.compile(
     r"\b(Condition|Observation|Procedure|MedicationStatement|MedicationRequest|Medication|"
-    r"Patient|DiagnosticReport)/[A-Za-z0-9\-.]{1,64}"
+    r"Patient|DiagnosticReport)/[A-Za-z0-9\-.]{0,63}[A-Za-z0-9]"
 )
 
 
@@ -121,6 +121,12 @@ _MESSAGES = (
     (re.compile(r"permitted|enumeration|one of", re.I), "is not an allowed value"),
 )
 _INVALID = re.compile(r"^(?:(?P<ref>[A-Z]\w+(?:/\S+?)?):\s*)?invalid FHIR R4:\s*(?P<errors>.*)$")
+
+
+def record_ids(value: str) -> list[str]:
+    """The "Type/id" references in a record message: said as "the Condition record" in the
+    text and listed once at the end of the item, so the record can be found (§1.K)."""
+    return list(dict.fromkeys(m.group(0) for m in _RESOURCE_REF.finditer(value)))
 
 
 def readable_problem(reason: str) -> str:
