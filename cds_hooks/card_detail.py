@@ -47,7 +47,7 @@ _TKI_FACT = "tki_history"
 LONG_NOTE = 200  # a longer background note is named on the card and given on the rule page
 _FOLDED = re.compile(r"^(.+?) \([A-Z]\d{1,2}\): ")
 MAX_NUMBERS = 3  # evidence lines on a card; the rule page lists them all
-MAX_REFERENCES = 4  # the rule page lists every reference
+MAX_REFERENCES = 3  # the rule page lists every reference
 #: Whole fact values that need more words than a term swap.
 _FULL_VALUES = {("genotype", "wild-type"): "KIT/PDGFRA wild type (no other subtype known)"}
 _PCT = re.compile(r"\d+(?:\.\d+)?%")
