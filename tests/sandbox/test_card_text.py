@@ -203,3 +203,27 @@ def test_lines_of_therapy_table_on_the_first_drug_card(
     assert headers == ["Line", "Drug", "Daily dose", "Start – stop", "Reason stopped"]
     rows = [t for t in tokens if t.type == "tr_open"]
     assert len(rows) >= 2  # header and at least one course
+
+
+def test_h1_and_j1_from_fhir_make_one_referral_with_the_liver_as_second_reason(
+    cds_call: CdsCall,
+) -> None:
+    """Liver-only metastases, stable on imatinib, now judged resectable (the liver-only sandbox
+    patient with its tumour-board resectability changed): H1 and J1 both apply, and the answer
+    holds one surgical referral that gives J1 as its second reason (§1.K)."""
+    patient = "sb32-liver-only-metastases"
+    bundle = load_bundle(patient)
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["id"].endswith("-resect1"):
+            resource["valueCodeableConcept"]["coding"][0].update(
+                code="resectable", display="Resectable"
+            )
+    cards = cds_call(prefetch_for(bundle), patient)["cards"]
+    rules = [card["extension"][EXT]["ruleId"] for card in cards]
+    assert "H1" in rules
+    assert "J1" not in rules
+    referral = next(card for card in cards if card["extension"][EXT]["ruleId"] == "H1")
+    assert "Second reason, liver metastases" in referral["detail"]
+    categories = [card["extension"][EXT]["category"] for card in cards]
+    assert categories.count("metastasectomy") + categories.count("liver-directed-therapy") == 1
