@@ -16,6 +16,7 @@ from logic.knowledge.wording import (
     CLINICIAN_PHRASES,
     ENGINEERING_MARKERS,
     FACT_LABELS,
+    UCUM_WORDS,
 )
 from logic.recommendation import Regimen
 
@@ -35,6 +36,8 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 _CODE_NOTE = re.compile(r"\s*\((?:[A-Z][a-z]+ )?(?:LOINC|SNOMED|RxNorm|ICD-10)[^)]*\)")
+_HPF = re.compile(r"'?/(\d+)\.?\[HPF\]'?")
+_UCUM = re.compile(r"'?\[([A-Za-z_]+)\]'?")
 _TRAILING_RULE = re.compile(r",\s*(?:rule\s)?[A-Z]\d{1,2}\)")
 _RESOURCE_REF = re.compile(
     r"\b(Condition|Observation|Procedure|MedicationStatement|MedicationRequest|Medication|"
@@ -48,6 +51,8 @@ def clinical_terms(value: str) -> str:
     brackets are dropped (the rule page has them)."""
     value = _CODE_NOTE.sub("", _RULE_MENTION.sub("", _TRAILING_RULE.sub(")", value)))
     value = _RESOURCE_REF.sub(lambda m: f"{m.group(1)} record", value)
+    value = _HPF.sub(lambda m: f"per {m.group(1)} HPF", value).replace("per per ", "per ")
+    value = _UCUM.sub(lambda m: UCUM_WORDS.get(m.group(1), m.group(1)), value)
     value = _CODE_REF.sub(lambda m: m.group(1).replace("-", " ") + " record", value)
     return _TERM.sub(lambda m: CLINICAL_TERMS[m.group(1)], value)
 
@@ -135,6 +140,10 @@ def readable_problem(reason: str) -> str:
     "the Observation record could not be read: the value is not a number"."""
     match = _INVALID.match(reason.strip())
     if match is None:
+        lead = _RESOURCE_REF.match(reason.strip())
+        if lead is not None:
+            rest = reason.strip()[lead.end() :].lstrip(": ")
+            return f"the {lead.group(1)} record could not be read: {clinical_terms(rest)}"
         return clinical_terms(reason)
     kind = (match["ref"] or "record").split("/")[0]
     problems = []
@@ -142,7 +151,13 @@ def readable_problem(reason: str) -> str:
         field, _, message = error.strip().partition(": ")
         if not message:
             field, message = "", field
-        where = _FIELD_WORDS.get(field.strip(), "a field" if field else "the record")
+        path = re.sub(r"\[\d+\]", "", field.strip())
+        tail = ".".join(path.split(".")[-2:])
+        where = (
+            _FIELD_WORDS.get(path)
+            or _FIELD_WORDS.get(tail)
+            or _FIELD_WORDS.get(path.split(".")[-1], "a field" if field else "the record")
+        )
         what = next((w for rx, w in _MESSAGES if rx.search(message)), "is not in a valid format")
         problems.append(f"{where} {what}")
     return f"the {kind} record could not be read: " + "; ".join(dict.fromkeys(problems))

@@ -41,6 +41,11 @@ CLINICAL_TERMS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+#: UCUM codes in record messages → words ("[in_i]" → "inches").
+UCUM_WORDS: Mapping[str, str] = MappingProxyType(
+    {"in_i": "inches", "ft_i": "feet", "HPF": "HPF", "lb_av": "pounds"}
+)
+
 #: Case field names and contract fact names → labels on cards.
 FACT_LABELS: Mapping[str, str] = MappingProxyType(
     {

@@ -51,6 +51,16 @@ def test_validation_messages_are_said_in_words() -> None:
     assert readable_problem(raw) == (
         "the Observation record could not be read: the value is not a number"
     )
+    nested = (
+        "Observation/s1: invalid FHIR R4: component[0].valueQuantity.value: Decimal value string "
+        "does not match spec regex"
+    )
+    assert readable_problem(nested).endswith("the value is not a number")
+    unit = "Observation/s1: tumour size unit '[in_i]' is not cm or mm"
+    assert readable_problem(unit) == (
+        "the Observation record could not be read: tumour size unit inches is not cm or mm"
+    )
+    assert clinical_terms("count given per /10.[HPF]") == "count given per 10 HPF"
     dated = "Procedure/p1: invalid FHIR R4: performedDateTime: Input should be a valid datetime"
     assert (
         readable_problem(dated)
