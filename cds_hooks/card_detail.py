@@ -215,16 +215,16 @@ def _merge(pairs: list[tuple[str, str]]) -> list[str]:
 def missing_section(rec: Recommendation, answer: Answer) -> str:
     items = []
     for item in rec.missing_data:
-        reason = (
-            readable_problem(item.reason.rstrip("."))
-            if item.fact == "unreadableRecord"
-            else (clinical_terms(item.reason.rstrip(".")))
+        reason = readable_problem(
+            item.reason.rstrip("."), unreadable=item.fact == "unreadableRecord"
         )
         line = f"{heading(text(fact_label(item.fact)))}: {text(reason)}"
         refs = record_ids(item.reason)
         line += f" (record {text(', '.join(refs))}). " if refs else ". "
         line += f"Would change: {text(clinical_terms(item.impact))}"
-        outcomes = what_if(item.fact, answer.case) if rec.category in _ASKING else []
+        says_outcomes = "→" in item.impact  # the rule already says what each value leads to
+        asking = rec.category in _ASKING and not says_outcomes
+        outcomes = what_if(item.fact, answer.case) if asking else []
         if outcomes:
             line += "\n" + "\n".join(f"  - {text(o)}" for o in outcomes)
         items.append(line)

@@ -35,7 +35,9 @@ _REFERENCE = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/(?P<id>[^\s(]+)(?: \((?P<dat
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
-_CODE_NOTE = re.compile(r"\s*\((?:[A-Z][a-z]+ )?(?:LOINC|SNOMED|RxNorm|ICD-10)[^)]*\)")
+_CODE_NOTE = re.compile(
+    r"\s*\((?:[A-Z][a-z]+ )?(?:LOINC|SNOMED|RxNorm|ICD-10)[^)]*\)|\s*\(§[^)]*\)"
+)
 _HPF = re.compile(r"'?/(\d+)\.?\[HPF\]'?")
 _UCUM = re.compile(r"'?\[([A-Za-z_]+)\]'?")
 _TRAILING_RULE = re.compile(r",\s*(?:rule\s)?[A-Z]\d{1,2}\)")
@@ -134,20 +136,11 @@ def record_ids(value: str) -> list[str]:
     return list(dict.fromkeys(m.group(0) for m in _RESOURCE_REF.finditer(value)))
 
 
-def readable_problem(reason: str) -> str:
-    """A record-validation message in clinician words: "Observation/x: invalid FHIR R4:
-    valueQuantity.value: Value error, Decimal value string does not match spec regex" →
-    "the Observation record could not be read: the value is not a number"."""
-    match = _INVALID.match(reason.strip())
-    if match is None:
-        lead = _RESOURCE_REF.match(reason.strip())
-        if lead is not None:
-            rest = reason.strip()[lead.end() :].lstrip(": ")
-            return f"the {lead.group(1)} record could not be read: {clinical_terms(rest)}"
-        return clinical_terms(reason)
-    kind = (match["ref"] or "record").split("/")[0]
+def _problems(errors: str) -> str:
+    """ "valueQuantity.value: Value error, Decimal …; effectiveDateTime: …" → "the value is not
+    a number; the date is not a valid date"."""
     problems = []
-    for error in match["errors"].split(";"):
+    for error in errors.split(";"):
         field, _, message = error.strip().partition(": ")
         if not message:
             field, message = "", field
@@ -160,7 +153,35 @@ def readable_problem(reason: str) -> str:
         )
         what = next((w for rx, w in _MESSAGES if rx.search(message)), "is not in a valid format")
         problems.append(f"{where} {what}")
-    return f"the {kind} record could not be read: " + "; ".join(dict.fromkeys(problems))
+    return "; ".join(dict.fromkeys(problems))
+
+
+_EMBEDDED_INVALID = re.compile(
+    r"(?:\b(?P<kind>[A-Z][A-Za-z]+)(?:/[A-Za-z0-9\-.]*[A-Za-z0-9]| record)?:\s*)?"
+    r"invalid FHIR R4:\s*(?P<errors>[^()]*?)\.?(?=\)|$)"
+)
+
+
+def readable_problem(reason: str, *, unreadable: bool = True) -> str:
+    """A record message in clinician words, wherever a validation message sits in it:
+    "Observation/x: invalid FHIR R4: valueQuantity.value: Value error, Decimal value string does
+    not match spec regex" → "the Observation record could not be read: the value is not a
+    number". `unreadable`: the message is about a record that could not be used (a message
+    led by its record then says so)."""
+    reason = reason.strip()
+    match = _INVALID.match(reason)
+    if match is not None:
+        kind = (match["ref"] or "record").split("/")[0]
+        return f"the {kind} record could not be read: {_problems(match['errors'])}"
+    lead = _RESOURCE_REF.match(reason) if unreadable else None
+    if lead is not None:
+        rest = reason[lead.end() :].lstrip(": ")
+        return f"the {lead.group(1)} record could not be read: {clinical_terms(rest)}"
+    embedded = _EMBEDDED_INVALID.sub(
+        lambda m: f"the {m['kind'] or 'record'} record could not be read: {_problems(m['errors'])}",
+        reason,
+    )
+    return clinical_terms(embedded)
 
 
 def dose_text(regimen: Regimen) -> str:

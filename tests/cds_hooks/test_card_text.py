@@ -61,6 +61,15 @@ def test_validation_messages_are_said_in_words() -> None:
         "the Observation record could not be read: tumour size unit inches is not cm or mm"
     )
     assert clinical_terms("count given per /10.[HPF]") == "count given per 10 HPF"
+    inside = (
+        "not known: Procedure data could not be read (Procedure/p1: invalid FHIR R4: "
+        "performedDateTime: Value error, DateTime value string does not match spec regex.)"
+    )
+    assert readable_problem(inside) == (
+        "not known: Procedure data could not be read (the Procedure record could not be read: "
+        "the date is not a valid date)"
+    )
+    assert clinical_terms("adjuvant decision (§1.E/§1.F)") == "adjuvant decision"
     dated = "Procedure/p1: invalid FHIR R4: performedDateTime: Input should be a valid datetime"
     assert (
         readable_problem(dated)

@@ -59,7 +59,7 @@ PROGRAM_VALUES = re.compile(
     r"(?<![\w/-])(?:" + "|".join(re.escape(v) for v in _ENUM_VALUES) + r")(?![\w-])"
     r"|gist#|\b[a-z]+_[a-z_]+\b|\b[a-z]+[A-Z][A-Za-z]+\b|Tki history|\w+\(\w+=|<\w+\.\w+"
     r"|Value error|spec regex|invalid FHIR|valueQuantity|\bNone\b|\bTrue\b|\bFalse\b"
-    r"|\((?:rule )?[A-Z]\d{1,2}\)|, [A-Z]\d{1,2}\)"
+    r"|\((?:rule )?[A-Z]\d{1,2}\)|, [A-Z]\d{1,2}\)|§"
     r"|\b(?:Condition|Observation|Procedure|MedicationStatement|MedicationRequest)/\S"
 )
 
