@@ -30,7 +30,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _PAREN = re.compile(r"\s*\([^()]*\)")
 _LABEL = re.compile(r"^(?:DESIGN|SECONDARY)\b(?:\s*\([^)]*\))?\s*[:.]?\s*")
 _RULE_REF = re.compile(r"\s\(([A-Z]\d{1,2})\)(?=:)")
-_RULE_MENTION = re.compile(r"\s?\((?:rule )?[A-Z]\d{1,2}(?:(?:, | and |/)[A-Z]\d{1,2})*\)")
+_REF_TOKEN = r"(?:(?:rule )?[A-Z]\d{1,2}|§\s?[\dA-Z][\w.–/-]*)"
+_RULE_MENTION = re.compile(rf"\s?\({_REF_TOKEN}(?:(?:, | and |/|; ){_REF_TOKEN})*\)")
 _REFERENCE = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/(?P<id>[^\s(]+)(?: \((?P<date>[\d-]+)\))?$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 

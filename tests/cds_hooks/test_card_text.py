@@ -70,6 +70,7 @@ def test_validation_messages_are_said_in_words() -> None:
         "the date is not a valid date)"
     )
     assert clinical_terms("adjuvant decision (§1.E/§1.F)") == "adjuvant decision"
+    assert clinical_terms("then sunitinib (D11, §1.G).") == "then sunitinib."
     dated = "Procedure/p1: invalid FHIR R4: performedDateTime: Input should be a valid datetime"
     assert (
         readable_problem(dated)
