@@ -19,10 +19,12 @@ from dataclasses import replace
 from typing import Any, cast
 from urllib.parse import quote
 
-from cds_hooks.markdown import card_detail
+from cds_hooks.card_detail import Answer, card_detail, cited_keys
+from cds_hooks.card_text import clinical_terms, summary_with_dose
 from cds_hooks.suggestions import suggestions_for
 from logic.case import GistCase
 from logic.knowledge.citations import CITATIONS
+from logic.knowledge.primary_references import references_for
 from logic.recommendation import (
     ELECTIVE_SURGERY,
     Category,
@@ -89,10 +91,32 @@ def render_cards(
 ) -> list[dict[str, Any]]:
     """The cards for one hook call, critical first; an empty list when there is nothing to say."""
     ordered = sorted(
-        suppress_elective_surgery(recommendations),
+        one_referral(suppress_elective_surgery(recommendations)),
         key=lambda rec: _INDICATOR_RANK[Indicator(rec.indicator)],
     )
-    return [render_card(rec, case=case, public_base_url=public_base_url) for rec in ordered]
+    answer = Answer(case)
+    return [
+        render_card(rec, case=case, public_base_url=public_base_url, answer=answer)
+        for rec in ordered
+    ]
+
+
+def one_referral(recommendations: Sequence[Recommendation]) -> list[Recommendation]:
+    """One referral per decision (§1.K): when H1 (resect all lesions) and J1 (MDT for liver
+    resection) both apply, one surgery card carries both, J1 as its second reason."""
+    h1 = next((r for r in recommendations if r.rule_id == "H1"), None)
+    j1 = next((r for r in recommendations if r.rule_id == "J1"), None)
+    if h1 is None or j1 is None:
+        return list(recommendations)
+    merged = replace(
+        h1,
+        rationale=f"{h1.rationale}\n\n**Second reason, liver metastases:** {j1.rationale}",
+        evidence=tuple(dict.fromkeys((*h1.evidence, *j1.evidence))),
+        evidence_numbers=tuple(dict.fromkeys((*h1.evidence_numbers, *j1.evidence_numbers))),
+        facts_used=tuple(dict.fromkeys((*h1.facts_used, *j1.facts_used))),
+        notes=tuple(dict.fromkeys((*h1.notes, *j1.notes))),
+    )
+    return [merged if r is h1 else r for r in recommendations if r is not j1]
 
 
 def suppress_elective_surgery(
@@ -128,11 +152,11 @@ HISTORY_CAVEAT = (
 )
 
 
-def detail_of(rec: Recommendation, case: GistCase) -> str:
+def detail_of(rec: Recommendation, case: GistCase, answer: Answer, summary: str) -> str:
     """The card's markdown detail. A card relying on a preliminary result says so; a TKI-starting
     card with no TKI history found says where the history came from, so a pharmacy-only history
     is not silently read as "never on a TKI"."""
-    detail = card_detail(with_rule_evidence(rec), CITATIONS)
+    detail = card_detail(with_rule_evidence(rec), answer, summary)
     preliminary = {p.label() for p in case.preliminary_sources}
     used = sorted({label for f in rec.facts_used for label in f.sources if label in preliminary})
     if used:
@@ -146,12 +170,23 @@ def detail_of(rec: Recommendation, case: GistCase) -> str:
     return detail
 
 
-def render_card(rec: Recommendation, *, case: GistCase, public_base_url: str) -> dict[str, Any]:
+def render_card(
+    rec: Recommendation,
+    *,
+    case: GistCase,
+    public_base_url: str,
+    answer: Answer | None = None,
+) -> dict[str, Any]:
+    """One card; `answer` carries what earlier cards of the same answer already showed."""
+    summary = capped_summary(
+        summary_with_dose(clinical_terms(rec.summary), rec.regimens, SUMMARY_MAX),
+        rule_id=rec.rule_id,
+    )
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
-        "summary": capped_summary(rec.summary, rule_id=rec.rule_id),
+        "summary": summary,
         "indicator": Indicator(rec.indicator).value,
-        "detail": detail_of(rec, case),
+        "detail": detail_of(rec, case, answer or Answer(case), summary),
         "source": source(rec),
     }
     suggestions = suggestions_for(rec, case)
@@ -195,12 +230,21 @@ def main_citation_id(rec: Recommendation) -> str | None:
 
 
 def source(rec: Recommendation) -> dict[str, Any]:
-    """Card `source`: guideline name and edition, its URL, and the category as a topic Coding."""
+    """Card `source`: the rule's main primary reference (trial or guideline, author, journal,
+    year) with its PubMed/DOI link; the knowledge-base source when the rule has none."""
     topic = {
         "system": CATEGORY_SYSTEM,
         "code": Category(rec.category).value,
         "display": CATEGORY_DISPLAY[Category(rec.category)],
     }
+    refs = references_for(rec.rule_id, rec.evidence)
+    main = next((r for r in refs if r.link), refs[0] if refs else None)
+    if main is not None:
+        result: dict[str, Any] = {"label": main.short()}
+        if main.link and main.link.startswith("https://"):
+            result["url"] = main.link
+        result["topic"] = topic
+        return result
     cid = main_citation_id(rec)
     if cid is None:
         log.warning("no known citation for rule", extra={"rule": rec.rule_id})
@@ -210,8 +254,8 @@ def source(rec: Recommendation) -> dict[str, Any]:
     year = str(citation.year) if citation.year else ""
     if year and year not in label:
         label = f"{label}, {year}"
-    result: dict[str, Any] = {"label": label}
-    if citation.url and citation.url.startswith(("https://", "http://")):
+    result = {"label": label}
+    if citation.url and citation.url.startswith("https://"):
         result["url"] = citation.url
     result["topic"] = topic
     return result
@@ -282,7 +326,7 @@ def extension(rec: Recommendation) -> dict[str, Any]:
         "category": Category(rec.category).value,
         "ruleId": rec.rule_id,
         "knowledgeVersion": rec.knowledge_version,
-        "evidence": list(rec.evidence),
+        "evidence": list(dict.fromkeys((*rec.evidence, *cited_keys(rec)))),
     }
     if rec.risk is not None:
         result["risk"] = risk_extension(rec.risk)

@@ -9,10 +9,7 @@ makes it inert; the other helpers build the few block shapes the cards use.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-
-from logic.knowledge.citations import Citation
-from logic.recommendation import Recommendation
+from collections.abc import Iterable
 
 # Characters with inline meaning in CommonMark/GFM: emphasis, code, links/images, tables,
 # strikethrough, autolinks ("http:", "www.") and the escape character itself. Block markers
@@ -67,113 +64,16 @@ def join_sections(sections: Iterable[str]) -> str:
     return "\n\n".join(section for section in sections if section.strip())
 
 
-# --- card detail -------------------------------------------------------------------------------
+def link(label: str, url: str) -> str:
+    """A markdown link to a knowledge-base URL (https only; anything else stays plain text)."""
+    if not url.startswith("https://"):
+        return trusted_inline(label)
+    return f"[{trusted_inline(label).replace('[', '(').replace(']', ')')}]({url})"
 
 
-_AFIP_FALLBACK_NOTE = (
-    "The AFIP table has no published figure for this site, so the jejunum/ileum column was "
-    "used (knowledge-base fallback); the treatment decision rests on the modified NIH category."
-)
-
-
-def _fact_label(name: str) -> str:
-    return name.replace("_", " ").strip().capitalize()
-
-
-def _pct(value: float) -> str:
-    return f"{value:g}%"
-
-
-def facts_section(rec: Recommendation) -> str:
-    items = []
-    for fact in rec.facts_used:
-        item = f"{heading(text(_fact_label(fact.name)))}: {text(fact.value)}"
-        if fact.sources:
-            item += " — source: " + "; ".join(text(s) for s in fact.sources)
-        items.append(item)
-    return join_sections([heading("Facts used"), bullets(items)]) if items else ""
-
-
-def risk_section(rec: Recommendation) -> str:
-    risk = rec.risk
-    if risk is None:
-        return ""
-    items = [f"Modified NIH (Joensuu 2008): **{risk.nih_modified.value}**"]
-    if risk.afip is not None:
-        where = f", {text(risk.afip.column)} column" if risk.afip.column else ""
-        afip = f"AFIP (Miettinen & Lasota 2006): group **{text(risk.afip.group)}**{where} — "
-        afip += text(risk.afip.label)
-        pct = risk.afip.progression_pct
-        if pct is None:
-            afip += "; no published percentage for this cell"
-        elif _pct(pct) not in risk.afip.label:
-            afip += f"; published risk of progression {_pct(pct)}"
-        items.append(afip)
-        if risk.afip.fallback:
-            items.append(_AFIP_FALLBACK_NOTE)
-    return join_sections([heading("Risk"), bullets(items)])
-
-
-def regimen_section(rec: Recommendation) -> str:
-    if not rec.regimens:
-        return ""
-    items = []
-    for index, regimen in enumerate(rec.regimens):
-        item = text(regimen.display)
-        if regimen.duration_months is not None:
-            item += f", for {regimen.duration_months} months"
-        if index == 0 and len(rec.regimens) > 1:
-            item += " (preferred)"
-        items.append(item)
-    title = "Options (choose one)" if len(items) > 1 else "Regimen"
-    return join_sections([heading(title), bullets(items)])
-
-
-def missing_section(rec: Recommendation) -> str:
-    items = [
-        f"{heading(text(item.fact))}: {text(item.reason.rstrip('.'))}. "
-        f"Would change: {text(item.impact)}"
-        for item in rec.missing_data
-    ]
-    return join_sections([heading("Missing data"), bullets(items)]) if items else ""
-
-
-def evidence_section(rec: Recommendation, citations: Mapping[str, Citation]) -> str:
-    numbers = [trusted_block(n) for n in rec.evidence_numbers]
-    sources = []
-    for cid in rec.evidence:
-        citation = citations.get(cid)
-        if citation is None:
-            sources.append(f"[{cid}]")
-            continue
-        year = f" ({citation.year})" if citation.year else ""
-        sources.append(f"[{cid}] {trusted_inline(citation.title)}{year}")
-    parts = [heading("Evidence")]
-    if numbers:
-        parts.append(bullets(numbers))
-    if sources:
-        parts.append("Sources: " + "; ".join(sources))
-    return join_sections(parts) if len(parts) > 1 else ""
-
-
-def notes_section(rec: Recommendation) -> str:
-    if not rec.notes:
-        return ""
-    return join_sections([heading("Notes"), bullets(trusted_block(n) for n in rec.notes)])
-
-
-def card_detail(rec: Recommendation, citations: Mapping[str, Citation]) -> str:
-    """The card `detail`: rationale, facts used, risk, regimen, missing data, evidence, notes."""
-    footer = f"Rule {text(rec.rule_id)} · knowledge base {text(rec.knowledge_version)}"
-    return join_sections(
-        [
-            trusted_block(rec.rationale),
-            facts_section(rec),
-            risk_section(rec),
-            regimen_section(rec),
-            missing_section(rec),
-            evidence_section(rec, citations),
-            notes_section(rec),
-            f"_{footer}_",
-        ]
-    )
+def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    """A GFM table of already-rendered inline cells."""
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -20,7 +20,10 @@ from flask import Blueprint, render_template, request
 from logic.case import CASE_FIELDS
 from logic.knowledge import version
 from logic.knowledge.citations import CITATIONS
+from logic.knowledge.primary_references import SECONDARY_SOURCES, references_for
 from logic.knowledge.risk_tables import AFIP_COLUMNS, AFIP_TABLE, NIH_MODIFIED_ROWS
+from logic.knowledge.rule_sections import OTHER_SITUATION, SITUATIONS, section_title, situation_of
+from logic.knowledge.wording import BUILD_NOTES, ENGINEERING_MARKERS
 from logic.recommendation import NihRisk
 from logic.registry import RULES
 from logic.rules.base import Rule
@@ -34,6 +37,7 @@ bp = Blueprint(
 )
 
 _MAX_RISK_PARAM = 200  # longer values are ignored outright
+_MAX_QUERY = 100  # the index search keeps the first 100 characters
 
 INTENDED_USE = (
     "Suggests guideline-based next steps in the management of gastrointestinal stromal tumour "
@@ -48,7 +52,8 @@ CAUTIONS = (
     "review, ideally in a multidisciplinary tumour board.",
     "The service sees only the coded data it is given; check the facts a card lists against "
     "the record before acting.",
-    "Sources marked SECONDARY were read only through third-party summaries.",
+    "Sources listed under 'also consulted' as secondary were read only through third-party "
+    "summaries; cards cite the primary publications.",
     "The logic has not been validated in a prospective clinical study.",
 )
 #: Case fields that are demographic data elements (HTI-1 asks whether an intervention uses them).
@@ -144,6 +149,7 @@ def afip_table(highlight: RiskHighlight) -> list[dict[str, Any]]:
 
 
 def citations_of(rule: Rule) -> list[dict[str, Any]]:
+    """The rule's knowledge-base sources ("also consulted"), secondary web pages marked."""
     result: list[dict[str, Any]] = []
     for cid in rule.citations:
         citation = CITATIONS.get(cid)
@@ -158,9 +164,37 @@ def citations_of(rule: Rule) -> list[dict[str, Any]]:
                 "year": citation.year,
                 "url": url,
                 "note": citation.note,
+                "secondary": cid in SECONDARY_SOURCES,
             }
         )
     return result
+
+
+def references_of(rule: Rule) -> list[dict[str, Any]]:
+    """The primary references cards of this rule cite (with PubMed and DOI links)."""
+    return [
+        {
+            "key": ref.key,
+            "label": ref.label,
+            "citation": f"{ref.authors} {ref.title}. {ref.journal}.",
+            "pubmed": ref.pubmed_url,
+            "doi": ref.doi_url,
+            "url": None if (ref.pubmed_url or ref.doi_url) else ref.url,
+        }
+        for ref in references_for(rule.rule_id, rule.citations)
+    ]
+
+
+def build_notes(rule: Rule) -> list[str]:
+    """How this rule was built: its design note, the notes kept off its cards, and the
+    knowledge-engineering sentences of its own and its background rules' statements."""
+    notes = [rule.design_note] if rule.design_note else []
+    notes += BUILD_NOTES.get(rule.rule_id, ())
+    texts = [rule.statement]
+    texts += [r.statement for r in RULES.values() if rule.rule_id in r.folds_into]
+    for text in texts:
+        notes += [s for s in text.split(". ") if ENGINEERING_MARKERS.search(s)]
+    return list(dict.fromkeys(n.strip().rstrip(".") + "." for n in notes if n.strip()))
 
 
 def field_label(name: str) -> str:
@@ -200,18 +234,52 @@ def _common() -> dict[str, Any]:
     }
 
 
+def _matches(rule: Rule, query: str) -> bool:
+    haystack = " ".join(
+        [rule.rule_id, rule.title, rule.statement, section_title(rule.section), *rule.conditions]
+        + [category.value for category in rule.categories]
+    ).lower()
+    return all(word in haystack for word in query.lower().split())
+
+
 @bp.get("/rules")
 def index() -> str:
-    rules = [
-        {
-            "id": rule.rule_id,
-            "title": rule.title,
-            "section": rule.section,
-            "categories": [category.value for category in rule.categories],
-        }
-        for rule in RULES.values()
-    ]
-    return render_template("rules/index.html", rules=rules, **_common())
+    """Every rule, grouped by clinical situation and section title; `?q=` filters (a plain
+    GET form, so the search works without JavaScript)."""
+    query = " ".join(request.args.get("q", "")[:_MAX_QUERY].split())
+    shown = [rule for rule in RULES.values() if not query or _matches(rule, query)]
+    groups = []
+    for situation in [name for name, _ in SITUATIONS] + [OTHER_SITUATION]:
+        sections: dict[str, list[dict[str, Any]]] = {}
+        for rule in shown:
+            if situation_of(rule.section) != situation:
+                continue
+            sections.setdefault(rule.section, []).append(
+                {
+                    "id": rule.rule_id,
+                    "title": rule.title,
+                    "section": rule.section,
+                    "categories": [category.value for category in rule.categories],
+                }
+            )
+        if sections:
+            groups.append(
+                {
+                    "title": situation,
+                    "sections": [
+                        {"id": sid, "title": section_title(sid), "rules": rules}
+                        for sid, rules in sections.items()
+                    ],
+                }
+            )
+    return render_template(
+        "rules/index.html",
+        groups=groups,
+        query=query,
+        shown=len(shown),
+        total=len(RULES),
+        **_common(),
+    )
 
 
 @bp.get("/rules/<rule_id>")
@@ -226,6 +294,10 @@ def rule_page(rule_id: str) -> tuple[str, int]:
         rule=rule,
         categories=[category.value for category in rule.categories],
         citations=citations_of(rule),
+        references=references_of(rule),
+        build_notes=build_notes(rule),
+        related=[r for r in RULES.values() if rule.rule_id in r.folds_into],
+        section_title=section_title(rule.section),
         attributes=source_attributes(rule),
         show_tables=tables,
         highlight=highlight,

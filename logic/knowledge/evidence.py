@@ -9,13 +9,14 @@ from typing import Final
 
 # Adjuvant therapy [S6]
 SSG_XVIII: Final = (
-    "SSG XVIII (3 vs 1 year adjuvant imatinib, high risk): RFS 65.6% vs 47.9% (HR 0.46); "
+    "SSG XVIII (3 vs 1 year adjuvant imatinib, high risk): 5-y RFS 65.6% vs 47.9% (HR 0.46); "
     "5-y OS 92% vs 81.7% (HR 0.45)"
 )
 SSG_XVIII_EXON11: Final = "SSG XVIII, KIT exon 11 subgroup: 5-y RFS 71.0% vs 41.3%"
 EORTC_62024: Final = (
-    "EORTC 62024 (2 y imatinib vs observation, intermediate/high risk): 3-y RFS 84% vs 66%; "
-    "no OS difference (5-y 93% vs 92%; 10-y 80% vs 78%)"
+    "EORTC 62024 (2 y imatinib vs observation, intermediate/high risk): 3-y RFS 84% vs 66% "
+    "(interim report, J Clin Oncol 2015); no OS difference in the final analysis (5-y 93% vs "
+    "92%; 10-y 80% vs 78%; Ann Oncol 2021)"
 )
 ACOSOG_Z9001: Final = (
     "ACOSOG Z9001 (≥3 cm, 1 y imatinib vs placebo): 1-y RFS 98% vs 83% (HR 0.35), no OS difference"
@@ -36,7 +37,10 @@ IMATINIB_ADVANCED: Final = (
 IMATINIB_ESCALATION: Final = (
     "Imatinib 400 → 800 mg after progression: about one third respond or stabilise"
 )
-NAVIGATOR: Final = "NAVIGATOR (avapritinib, PDGFRA D842V, n=56): ORR 88%, CR 9%, 1-y PFS 81%"
+NAVIGATOR: Final = (
+    "NAVIGATOR (Lancet Oncol 2020; avapritinib, PDGFRA D842V dataset n=56): ORR 88%, CR 9%, "
+    "1-y PFS 81%"
+)
 SUNITINIB_PHASE3: Final = "Sunitinib phase III after imatinib: TTP 27.3 vs 6.4 weeks (HR 0.33)"
 GRID: Final = "GRID (regorafenib vs placebo): PFS 4.8 vs 0.9 months (HR 0.27)"
 INVICTUS: Final = "INVICTUS (ripretinib vs placebo): PFS 6.3 vs 1.0 months; OS 15.1 vs 6.6 months"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +17,7 @@ from tests.support.live import LiveService
 pytestmark = pytest.mark.browser
 
 RISK = Risk(NihRisk.HIGH, AfipRisk("6a", 55, "High (55%)", column="gastric"))
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 HIGHLIGHT_BACKGROUND = "rgb(255, 243, 191)"  # --mark in rules.css
 
 
@@ -70,4 +72,27 @@ def test_index_links_open_each_rule_page(demo_service: LiveService, page_factory
     page.get_by_role("link", name=first.rule_id, exact=True).click()
     expect(page).to_have_url(demo_service.url(f"/rules/{first.rule_id}"))
     expect(page.locator("h1")).to_contain_text(first.title)
+    assert problems.items == []
+
+
+def test_rule_index_search_works_with_javascript_off(
+    demo_service: LiveService, page_factory: Any
+) -> None:
+    """The index is grouped by clinical situation and its search is a plain form: with
+    JavaScript disabled, typing a word and pressing Enter lists only the matching rules."""
+    page, problems = page_factory(javascript=False)
+    page.goto(demo_service.url("/rules"))
+    expect(page.locator("h2", has_text="After resection")).to_be_visible()
+    expect(page.locator("h3", has_text="After resection: adjuvant therapy")).to_be_visible()
+    everything = page.locator("table.rules tbody tr").count()
+    page.get_by_label("Search the rules").fill("ripretinib")
+    page.get_by_label("Search the rules").press("Enter")
+    page.wait_for_url("**/rules?q=ripretinib")
+    rows = page.locator("table.rules tbody tr")
+    expect(rows.first).to_be_visible()
+    assert 0 < rows.count() < everything
+    expect(page.get_by_role("link", name="G11", exact=True)).to_be_visible()
+    expect(page.locator(".count")).to_contain_text("match “ripretinib”")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "rule-index-search.png"), full_page=True)
     assert problems.items == []

@@ -277,3 +277,38 @@ def test_markdown_renderer_escapes_html_and_allows_only_safe_links(
     assert "*not bold*" in text
     assert "<kept entity> & bare ampersand." in text
     assert problems.items == []
+
+
+#: Five answers a person compares by eye (issue 11): adjuvant, fourth line with a therapy table,
+#: data needed, responding metastatic disease (two cards), emergency beside a drug card.
+SCREENSHOT_PATIENTS = (
+    "sb10-resected-high-risk-kit11",
+    "sb26-progression-line3-regorafenib",
+    "sb16-resected-missing-mitoses",
+    "sb29-responsive-resectable",
+    "sb36-emergency-refractory-bleeding",
+)
+THERAPY_HEADERS = ["Line", "Drug", "Daily dose", "Start – stop", "Reason stopped"]
+
+
+def test_cards_render_cleanly_in_the_simulator_with_a_therapy_table(
+    sandbox: Sandbox, page_factory: PageFactory
+) -> None:
+    page, problems = page_factory()
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    ARTIFACTS.mkdir(exist_ok=True)
+    for key in SCREENSHOT_PATIENTS:
+        open_chart(page, sandbox, sandbox.patients[key].key)
+        details = page.locator("[data-testid=card] .detail")
+        expect(details.first).to_be_visible()
+        text = " ".join(details.all_inner_texts())
+        assert "|---" not in text  # every table rendered, none left as raw markdown
+        assert "**" not in text
+        page.screenshot(path=str(ARTIFACTS / f"cards-{key}.png"), full_page=True)
+    open_chart(page, sandbox, "sb26-progression-line3-regorafenib")
+    tables = page.locator("[data-testid=card] .detail table")
+    expect(tables).to_have_count(1)
+    assert tables.locator("th").all_inner_texts() == THERAPY_HEADERS
+    expect(tables.locator("tbody tr")).to_have_count(3)
+    expect(tables.locator("tbody tr").last).to_contain_text("Regorafenib")
+    assert problems.items == []

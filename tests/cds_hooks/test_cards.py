@@ -19,7 +19,7 @@ from cds_hooks.cards import (
     render_cards,
 )
 from cds_hooks.validation import schema_errors
-from logic.knowledge.citations import CITATIONS
+from logic.knowledge.primary_references import PRIMARY_REFERENCES, references_for
 from logic.recommendation import (
     ELECTIVE_SURGERY,
     AfipRisk,
@@ -62,7 +62,9 @@ def test_every_category_renders_a_valid_cds_hooks_card(category: Category) -> No
     card = card_for(category)
 
     assert uuid.UUID(card["uuid"]).version == 4
-    assert card["summary"] == rec.summary
+    # a drug summary without a dose gets the regimen's dose and schedule (§1.K)
+    assert card["summary"].startswith(rec.summary.rstrip(". "))
+    assert not rec.regimens or "mg" in card["summary"]
     assert card["indicator"] == rec.indicator.value
     assert "Because the **guideline** says so." in card["detail"]
     assert card["source"]["topic"] == {
@@ -85,7 +87,9 @@ def test_extension_has_exactly_the_contract_fields(category: Category) -> None:
     assert ext["category"] == category.value
     assert ext["ruleId"] == rec.rule_id
     assert ext["knowledgeVersion"] == rec.knowledge_version
-    assert ext["evidence"] == list(rec.evidence)
+    # the S-ids first, then (knowledge 2026.2) the primary-reference keys the card cites
+    assert ext["evidence"][: len(rec.evidence)] == list(rec.evidence)
+    assert set(ext["evidence"][len(rec.evidence) :]) <= set(PRIMARY_REFERENCES)
     assert ("regimen" in ext) == bool(rec.regimens)
     assert ("line" in ext) == (rec.line is not None)
 
@@ -111,7 +115,7 @@ def test_full_extension_matches_the_contract_example() -> None:
         "category": "adjuvant-tki",
         "ruleId": rec.rule_id,
         "knowledgeVersion": rec.knowledge_version,
-        "evidence": list(rec.evidence),
+        "evidence": [*rec.evidence, *ext["evidence"][len(rec.evidence) :]],
         "risk": {"nihModified": "high", "afip": {"group": "6a", "progressionPct": 55}},
         "regimen": {
             "drug": "imatinib",
@@ -132,7 +136,7 @@ def test_afip_fallback_and_missing_percentage_are_rendered_per_contract() -> Non
         "nihModified": "high",
         "afip": {"group": "3a", "fallback": "jejunum-ileum"},
     }
-    assert "jejunum/ileum column was used" in card["detail"]
+    assert "jejunum/ileum column used" in card["detail"]
 
 
 def test_fractional_percentage_is_kept() -> None:
@@ -167,8 +171,26 @@ def test_elective_surgery_is_suppressed_only_during_a_definite_emergency(
     ]
     cards = render_cards(recs, case=CASE, public_base_url=BASE_URL)
     categories = [c["extension"][EXTENSION_KEY]["category"] for c in cards]
+    rules = [c["extension"][EXTENSION_KEY]["ruleId"] for c in cards]
     assert "adjuvant-tki" in categories
-    assert all((c in categories) is kept for c in ELECTIVE_SURGERY)
+    # the factory's metastasectomy (H1) and liver (J1) cards become one referral (§1.K)
+    surviving = {Category.SURGERY, Category.METASTASECTOMY}
+    assert all((c in categories) is kept for c in surviving)
+    assert ("H1" in rules) is kept
+    assert "J1" not in rules
+
+
+def test_h1_and_j1_become_one_referral_with_j1_as_second_reason() -> None:
+    h1 = replace(recommendation(Category.METASTASECTOMY), rule_id="H1", rationale="All resectable.")
+    j1 = replace(
+        recommendation(Category.LIVER_DIRECTED_THERAPY), rule_id="J1", rationale="Liver MDT."
+    )
+    cards = render_cards([h1, j1], case=CASE, public_base_url=BASE_URL)
+    assert len(cards) == 1
+    detail = cards[0]["detail"]
+    assert detail.index("All resectable.") < detail.index("Second reason, liver metastases")
+    assert "Liver MDT." in detail
+    assert set(j1.evidence) <= set(cards[0]["extension"][EXTENSION_KEY]["evidence"])
 
 
 def test_no_recommendations_give_no_cards() -> None:
@@ -192,17 +214,14 @@ def test_summary_of_exactly_139_characters_is_untouched() -> None:
     assert card_for(Category.SURGERY, summary=summary)["summary"] == summary
 
 
-def test_source_names_the_rules_main_citation() -> None:
+def test_source_names_the_rules_main_primary_reference_with_its_link() -> None:
     rec = recommendation(Category.ADJUVANT_TKI)
-    citation = CITATIONS[RULES[rec.rule_id].citations[0]]
+    refs = references_for(rec.rule_id, rec.evidence)
+    main = next(r for r in refs if r.link)
     source = card_for(Category.ADJUVANT_TKI)["source"]
-    assert source["label"].startswith(citation.title)
-    if citation.year:
-        assert str(citation.year) in source["label"]
-    if citation.url:
-        assert source["url"] == citation.url
-    else:
-        assert "url" not in source
+    assert source["label"] == main.short()
+    assert source["url"] == main.link
+    assert source["url"].startswith(("https://pubmed.ncbi.nlm.nih.gov/", "https://doi.org/"))
 
 
 def test_link_points_to_the_rule_page_with_the_risk_cell() -> None:
@@ -231,10 +250,9 @@ def test_detail_lists_facts_risk_missing_data_evidence_and_notes() -> None:
     for expected in (
         "**Facts used**",
         "6.0 cm (pathology)",
-        "2025-03-01",
-        "Observation/size",
-        "**Risk**",
-        "Modified NIH",
+        "Observation, 2025-03-01",  # type and date; the id stays off the card (§1.K)
+        "**Risk:**",
+        "modified NIH",
         "**high**",
         "group **6a**",
         "55%",
@@ -242,6 +260,7 @@ def test_detail_lists_facts_risk_missing_data_evidence_and_notes() -> None:
         "D842V would rule out imatinib",
         "**Evidence**",
         "SSG XVIII: 5-y OS 92% vs 81.7% (HR 0.45)",
+        "https://pubmed.ncbi.nlm.nih.gov/",
         "Discuss at the MDT.",
         "Imatinib 800 mg daily",
         "(preferred)",
@@ -321,4 +340,4 @@ def test_indicator_comes_from_the_recommendation() -> None:
 def test_sparse_recommendation_without_risk_omits_risk_from_detail() -> None:
     rec = replace(recommendation(Category.SURGERY), risk=None)
     detail = render_card(rec, case=CASE, public_base_url=BASE_URL)["detail"]
-    assert "**Risk**" not in detail
+    assert "**Risk:**" not in detail

@@ -14,7 +14,9 @@ from markupsafe import escape
 from cds_hooks.cards import render_card
 from cds_hooks.rule_pages import bp, parse_risk_key
 from logic.knowledge.citations import CITATIONS
+from logic.knowledge.primary_references import references_for
 from logic.knowledge.risk_tables import AFIP_COLUMNS, AFIP_TABLE, NIH_MODIFIED_ROWS
+from logic.knowledge.rule_sections import section_title
 from logic.knowledge.version import (
     INTERVENTION_DEVELOPER,
     KNOWLEDGE_RELEASE_DATE,
@@ -210,3 +212,65 @@ def test_card_links_resolve_to_the_rule_page(client: FlaskClient, rule_id: str) 
     response = client.get(url.path.removeprefix("/gist"), query_string=url.query)
     assert response.status_code == 200
     assert (MARKER in response.get_data(as_text=True)) is uses_risk
+
+
+# --- index: sections titled, grouped by clinical situation, searchable without JavaScript -------
+
+
+def test_index_groups_rules_under_titled_sections_and_clinical_situations(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/rules").get_data(as_text=True)
+    elements = Elements(page)
+    assert "script" not in elements.tags
+    for heading in ("Emergencies", "After resection", "Localized GIST before surgery"):
+        assert f">{heading}</h2>" in page
+    for rule in RULES.values():
+        assert f"section-{rule.section}" in elements.by_id
+        assert str(escape(section_title(rule.section))) in page
+    assert page.index(">Emergencies</h2>") < page.index(">After resection</h2>")
+    assert "After resection: adjuvant therapy or surveillance" in page
+
+
+def test_index_search_is_a_plain_get_form_that_filters(client: FlaskClient) -> None:
+    page = client.get("/rules").get_data(as_text=True)
+    assert '<form class="search" method="get"' in page
+    assert 'name="q"' in page
+    found = client.get("/rules?q=rupture").get_data(as_text=True)
+    links = set(Elements(found).hrefs)
+    assert "/rules/F5" in links
+    assert "/rules/G10" not in links
+    both = Elements(client.get("/rules?q=third+regorafenib").get_data(as_text=True)).hrefs
+    assert "/rules/G10" in both
+    none = client.get("/rules?q=zzzz-no-such-rule").get_data(as_text=True)
+    assert "No rule matches" in none
+
+
+def test_index_search_query_is_escaped(client: FlaskClient) -> None:
+    page = client.get("/rules?q=%3Cscript%3Ealert(1)%3C/script%3E").get_data(as_text=True)
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+# --- rule page: primary references, "also consulted", how the rule was built ---------------------
+
+
+@pytest.mark.parametrize("rule_id", ["F1", "F6", "G10", "G11", "G3"])
+def test_trial_rules_link_their_primary_papers(client: FlaskClient, rule_id: str) -> None:
+    page = client.get(f"/rules/{rule_id}").get_data(as_text=True)
+    refs = references_for(rule_id, RULES[rule_id].citations)
+    assert refs
+    for ref in refs:
+        if ref.pubmed_url:
+            assert ref.pubmed_url in Elements(page).hrefs
+    assert ">Also consulted</h2>" in page
+
+
+def test_engineering_notes_live_on_the_rule_page(client: FlaskClient) -> None:
+    h3 = client.get("/rules/H3").get_data(as_text=True)
+    assert ">How this rule was built</h2>" in h3
+    assert "translation error" in h3
+    h1 = client.get("/rules/H1").get_data(as_text=True)
+    assert "not been consulted" in h1 or "not consulted" in h1  # H7, folded into H1
+    f1 = client.get("/rules/F1").get_data(as_text=True)
+    assert "secondary source" in f1  # S10/S11 are web pages, listed only here

@@ -1,6 +1,6 @@
 // A tiny, safe markdown renderer for card `detail`: headings, paragraphs, bullet and numbered
-// lists, **bold**, *italic*, `code`, [links](https://...) and backslash escapes. Everything else is
-// text. All input is HTML-escaped first (existing entities like &lt; are kept, as GFM does), and
+// lists (one level of nesting), GFM tables, **bold**, *italic*, `code`, [links](https://...) and
+// backslash escapes. Everything else is text. All input is HTML-escaped first (existing entities like &lt; are kept, as GFM does), and
 // links are allowed only to http(s) and mailto, so card text can never inject markup or script.
 
 const ESCAPABLE = /\\([!-/:-@[-`{-~])/g;
@@ -36,27 +36,66 @@ function inline(raw) {
   return emphasis(html).replace(/\u0000(\d+)\u0000/g, (_, i) => kept[Number(i)]);
 }
 
+// Table cells are split on unescaped pipes; `\|` stays text inside a cell.
+function cells(row) {
+  const trimmed = row.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '');
+  return trimmed.split(/(?<!\\)\|/).map((cell) => cell.trim());
+}
+
+const TABLE_DELIMITER = /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/;
+
+function renderTable(rows) {
+  const [header, , ...body] = rows.map(cells);
+  const head = `<thead><tr>${header.map((c) => `<th scope="col">${inline(c)}</th>`).join('')}</tr></thead>`;
+  const tbody = body
+    .map((row) => `<tr>${header.map((_, i) => `<td>${inline(row[i] ?? '')}</td>`).join('')}</tr>`)
+    .join('');
+  return `<table>${head}<tbody>${tbody}</tbody></table>`;
+}
+
 export function renderMarkdown(source) {
   const out = [];
   let paragraph = [];
-  let list = null; // { tag: 'ul' | 'ol', items: [] }
+  let list = null; // { tag: 'ul' | 'ol', items: [{ text, children: [] }] }
+  let table = null; // the raw lines of a GFM table
 
   const flushParagraph = () => {
     if (paragraph.length) out.push(`<p>${inline(paragraph.join(' '))}</p>`);
     paragraph = [];
   };
+  const item = (i) => {
+    const nested = i.children.length ? `<ul>${i.children.map((c) => `<li>${inline(c)}</li>`).join('')}</ul>` : '';
+    return `<li>${inline(i.text)}${nested}</li>`;
+  };
   const flushList = () => {
-    if (list) out.push(`<${list.tag}>${list.items.map((i) => `<li>${inline(i)}</li>`).join('')}</${list.tag}>`);
+    if (list) out.push(`<${list.tag}>${list.items.map(item).join('')}</${list.tag}>`);
     list = null;
   };
+  const flushTable = () => {
+    if (table) out.push(renderTable(table));
+    table = null;
+  };
 
-  for (const line of String(source ?? '').replace(/\r\n?/g, '\n').split('\n')) {
+  const lines = String(source ?? '').replace(/\r\n?/g, '\n').split('\n');
+  for (const [index, line] of lines.entries()) {
     const heading = line.match(/^(#{1,6})\s+(.*?)\s*#*\s*$/);
-    const bullet = line.match(/^\s*[-*+]\s+(.*)$/);
-    const numbered = line.match(/^\s*\d{1,9}[.)]\s+(.*)$/);
+    const bullet = line.match(/^(\s*)[-*+]\s+(.*)$/);
+    const numbered = line.match(/^(\s*)\d{1,9}[.)]\s+(.*)$/);
+    const startsTable = /^\s*\|/.test(line) && TABLE_DELIMITER.test(lines[index + 1] ?? '');
+    if (table && /^\s*\|/.test(line)) {
+      table.push(line);
+      continue;
+    }
+    flushTable();
     if (!line.trim()) {
       flushParagraph();
       flushList();
+    } else if (startsTable) {
+      flushParagraph();
+      flushList();
+      table = [line];
+    } else if (list && bullet && bullet[1].length >= 2 && list.items.length) {
+      list.items[list.items.length - 1].children.push(bullet[2]); // one level of nesting
     } else if (heading) {
       flushParagraph();
       flushList();
@@ -67,14 +106,15 @@ export function renderMarkdown(source) {
       const tag = bullet ? 'ul' : 'ol';
       if (list && list.tag !== tag) flushList();
       list = list ?? { tag, items: [] };
-      list.items.push((bullet ?? numbered)[1]);
+      list.items.push({ text: (bullet ?? numbered)[2], children: [] });
     } else if (list && /^\s{2,}\S/.test(line)) {
-      list.items[list.items.length - 1] += ` ${line.trim()}`; // continuation of a list item
+      list.items[list.items.length - 1].text += ` ${line.trim()}`; // continuation of a list item
     } else {
       flushList();
       paragraph.push(line.trim());
     }
   }
+  flushTable();
   flushParagraph();
   flushList();
   return out.join('\n');
