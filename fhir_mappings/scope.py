@@ -93,5 +93,6 @@ def foreign(
     return UnreadableInput(
         resource_type(resource),
         resource_id(resource),
-        f"belongs to Patient/{other}, not Patient/{patient_id}",
+        # the other patient's id stays out: it is another person's identifier
+        "is recorded for another patient, not the patient in view",
     )

@@ -166,6 +166,8 @@ def test_both_fixtures_in_one_call_with_a_patient_id_keep_only_that_patient() ->
     assert case.gist_condition_id == "gist-1"
     assert case.metastases == ()
     foreign = {
-        u.resource_id for u in case.unreadable if u.reason.startswith("belongs to Patient/pat-2")
+        u.resource_id
+        for u in case.unreadable
+        if u.reason.startswith("is recorded for another patient")
     }
     assert {"pat-2", "gist-2", "met-liver", "rego", "variant-kit9"} <= foreign

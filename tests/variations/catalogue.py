@@ -864,7 +864,7 @@ def metastasis_subject_is_a_group(b: Json) -> None:
     _id(b, "met2")["subject"] = {"reference": "Group/cohort-7"}
 
 
-@variation(OWNER, "sb18-metastatic-naive-kit11", named("belongs to patient/"))
+@variation(OWNER, "sb18-metastatic-naive-kit11", named("recorded for another patient"))
 def metastasis_of_another_patient(b: Json) -> None:
     _id(b, "met2")["subject"] = {"reference": "Patient/someone-else"}
 
