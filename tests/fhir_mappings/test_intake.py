@@ -136,7 +136,9 @@ def test_resources_of_another_patient_are_skipped_and_named() -> None:
     case = build_case([f.patient(), f.gist(), other], "p1", today=TODAY)
     assert case.tumour_size.status is FactStatus.UNKNOWN
     assert case.unreadable == (
-        UnreadableInput("Observation", "other", "is recorded for another patient, not the patient in view"),
+        UnreadableInput(
+            "Observation", "other", "is recorded for another patient, not the patient in view"
+        ),
     )
 
 
