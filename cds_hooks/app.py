@@ -30,11 +30,12 @@ _CORS_ROUTES = r"/cds-services*"
 #: Demo mode (no authentication) answers browsers on loopback origins only: the simulator's page
 #: and local tools, never an arbitrary web page a clinician happens to have open.
 LOOPBACK_ORIGIN = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?$")
-#: Everything the service serves is JSON or a static rule page with one same-origin stylesheet.
+#: Everything the service serves is JSON or a rule page with one same-origin stylesheet; the rule
+#: index's search is a plain GET form to the same origin (no script).
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 HTML_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'none'"
+    "base-uri 'none'; form-action 'self'"
 )
 DEMO_MODE_WARNING = (
     "GIST_CDS_AUTH=off: DEMO MODE, calls are NOT authenticated. Loopback only; never use with "
