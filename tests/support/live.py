@@ -15,6 +15,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from cds_hooks.app import create_app
 from cds_hooks.config import Settings
+from cds_hooks.warmup import prepare_process
 
 
 class _DeferredApp:
@@ -98,6 +99,7 @@ def live_service(
     server: BaseWSGIServer = make_server("127.0.0.1", 0, deferred, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     settings = make_settings(base_url)
+    prepare_process(settings)  # what gunicorn's post_fork does for a worker
     deferred.app = create_app(settings)
     thread = threading.Thread(target=server.serve_forever, name="live-service", daemon=True)
     thread.start()
