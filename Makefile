@@ -39,9 +39,10 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
-# pytest exits 5 when it collected no test: that is a failure here, never a pass.
+# pytest exits 5 when it collected no test: that is a failure here, never a pass. The `ci`
+# Hypothesis profile (thorough example counts) unless GIST_CDS_TEST_HYPOTHESIS_PROFILE says else.
 pytest: install-test node-deps
-	$(BIN)/python -m pytest; status=$$?; \
+	GIST_CDS_TEST_HYPOTHESIS_PROFILE=$${GIST_CDS_TEST_HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; fi; exit $$status
 
 # System packages the tests need (Debian/Ubuntu names): postgresql (a real PostgreSQL server the
