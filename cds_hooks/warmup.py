@@ -6,6 +6,9 @@ servers before they serve); `create_app` itself only wires the app."""
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from typing import Any
 
 from cds_hooks.cards import render_cards
@@ -52,7 +55,19 @@ def warm_up(public_base_url: str) -> None:
     render_cards(evaluate(case), case=case, public_base_url=public_base_url)
 
 
+log = logging.getLogger("gist_cds.warmup")
+
+
 def prepare_process(settings: Settings) -> None:
     """JSON logging at the configured level, then the warm-up: once per serving process."""
     configure_logging(settings.log_level)
+    started = time.perf_counter()
     warm_up(settings.public_base_url)
+    log.info(
+        "process warmed up",
+        extra={
+            "event": "warm-up",
+            "pid": os.getpid(),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
