@@ -197,6 +197,19 @@ def test_serve_runs_gunicorn_workers_that_answer(tmp_path: Path) -> None:
     ]
 
 
+def test_each_gunicorn_worker_warms_up_before_serving(tmp_path: Path) -> None:
+    proc, base = _serve(tmp_path)
+    try:
+        assert _wait(base + "/healthz", proc).status_code == 200
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=15)
+    lines = [json.loads(line) for line in stderr.decode().splitlines() if line.startswith("{")]
+    warmed = {line["pid"] for line in lines if line.get("event") == "warm-up"}
+    assert len(warmed) == 2  # one per worker (--workers 2), logged as JSON: logging set up first
+    assert proc.pid not in warmed  # the workers, not the gunicorn master
+
+
 def test_serve_with_tls(tmp_path: Path) -> None:
     from tests.support.https_server import write_certificates
 
