@@ -51,19 +51,27 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"{where}: {message}"
 
 
+_CONTAINERS = (dict, list)
+
+
 def json_depth_exceeds(value: Any, limit: int) -> bool:
-    """True when containers nest deeper than `limit` (iterative: no recursion limit issues)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            if depth > limit:
-                return True
-            stack.extend((child, depth + 1) for child in node.values())
-        elif isinstance(node, list):
-            if depth > limit:
-                return True
-            stack.extend((child, depth + 1) for child in node)
+    """True when containers nest deeper than `limit` (root = depth 1).
+
+    Level by level, without recursion: each level is one comprehension over the containers of
+    the level above, so the leaves (most of a FHIR body) are looked at once and never pushed on a
+    stack (4× faster than a stack walk on a typical prefetch; docs/performance.md)."""
+    level: list[Any] = [value] if isinstance(value, _CONTAINERS) else []
+    depth = 1
+    while level:
+        if depth > limit:
+            return True
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, _CONTAINERS)
+        ]
+        depth += 1
     return False
 
 

@@ -1,4 +1,5 @@
-"""The proposed depth check answers exactly as the service's current one, on any JSON value."""
+"""The service's depth check answers exactly as the definition of nesting depth, and as the stack
+walk it replaced, on any JSON value."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchmarks.depth_scan import depth_exceeds
+from benchmarks.depth_scan import stack_walk_exceeds
 from cds_hooks.validation import json_depth_exceeds
 
 json_values = st.recursive(
@@ -26,12 +27,23 @@ def _nest(depth: int) -> Any:
     return value
 
 
+def _depth(value: Any) -> int:
+    """Nesting depth by definition: a leaf is 0, a container one more than its deepest child."""
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
 @given(json_values, st.integers(min_value=0, max_value=8))
-def test_same_answer_as_the_current_check(value: Any, limit: int) -> None:
-    assert depth_exceeds(value, limit) == json_depth_exceeds(value, limit)
+def test_answers_as_the_definition_and_the_old_check(value: Any, limit: int) -> None:
+    expected = _depth(value) > limit
+    assert json_depth_exceeds(value, limit) == expected
+    assert stack_walk_exceeds(value, limit) == expected
 
 
 def test_limit_is_exact_for_deep_nesting() -> None:
     for depth in (63, 64, 65, 500):
-        assert depth_exceeds(_nest(depth), 64) == (depth > 64)
         assert json_depth_exceeds(_nest(depth), 64) == (depth > 64)
+        assert stack_walk_exceeds(_nest(depth), 64) == (depth > 64)
