@@ -26,7 +26,7 @@ from logic.knowledge.rule_sections import OTHER_SITUATION, SITUATIONS, section_t
 from logic.knowledge.wording import BUILD_NOTES, ENGINEERING_MARKERS
 from logic.recommendation import NihRisk
 from logic.registry import RULES
-from logic.rules.base import Rule
+from logic.rule import Rule
 
 bp = Blueprint(
     "rule_pages",

@@ -13,8 +13,8 @@ from types import MappingProxyType
 from logic.case import CASE_FIELDS
 from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
+from logic.rule import Rule
 from logic.rules import advanced, emergency, localized, resected
-from logic.rules.base import Rule
 from logic.rules.data_request import RULE_P5, RULE_P6
 from logic.rules.fitness import RULE_K1
 from logic.rules.multiple import RULE_K2

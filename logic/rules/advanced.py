@@ -24,10 +24,24 @@ from logic.case import (
     TherapySetting,
     TkiCourse,
 )
+from logic.facts import (
+    GENOTYPE_TEXT,
+    IMATINIB_400_SENSITIVE,
+    Pathway,
+    courses_in,
+    genotype,
+    has_metastatic_disease,
+    is_live,
+    months_on,
+    pathway,
+    reference_date,
+    resectability,
+    response_applies_to,
+)
 from logic.knowledge import evidence as ev
 from logic.knowledge import regimens as rx
 from logic.recommendation import Category, FactUsed, MissingData, Recommendation, Regimen
-from logic.rules.base import Rule
+from logic.rule import Rule
 from logic.rules.common import (
     Plan,
     background_rule,
@@ -44,20 +58,6 @@ from logic.rules.sequencing import (
     first_step,
     line_count,
     next_step,
-)
-from logic.rules.situation import (
-    GENOTYPE_TEXT,
-    IMATINIB_400_SENSITIVE,
-    Pathway,
-    courses_in,
-    genotype,
-    has_metastatic_disease,
-    is_live,
-    months_on,
-    pathway,
-    reference_date,
-    resectability,
-    response_applies_to,
 )
 
 #: Progressing lesions that still count as focal/limited progression (MSKCC: exactly one; the

@@ -38,7 +38,7 @@ from logic.recommendation import (
     Regimen,
     Risk,
 )
-from logic.rules.base import Rule
+from logic.rule import Rule
 
 R = TypeVar("R")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from logic.case import Certainty, Drug, EmergencyKind, GistCase
 from logic.recommendation import Category, Indicator, Recommendation
-from logic.rules.base import Rule
+from logic.rule import Rule
 from logic.rules.common import Plan, emergencies_used, emit, nothing, per_case, picker
 
 EMERG = Category.EMERGENCY_SURGICAL_REVIEW

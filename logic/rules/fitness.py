@@ -12,7 +12,7 @@ import dataclasses
 
 from logic.case import GistCase, PerformanceScale, PerformanceStatus
 from logic.recommendation import ELECTIVE_SURGERY, Category, Indicator, Recommendation
-from logic.rules.base import Rule
+from logic.rule import Rule
 from logic.rules.common import nothing
 
 POOR_ECOG = 3

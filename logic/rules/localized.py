@@ -26,23 +26,7 @@ from logic.case import (
     TherapySetting,
     TkiCourse,
 )
-from logic.knowledge import evidence as ev
-from logic.knowledge import regimens as rx
-from logic.recommendation import Category, FactUsed, Indicator, MissingData, Recommendation
-from logic.rules.base import Rule
-from logic.rules.common import (
-    Plan,
-    background_rule,
-    card_rule,
-    courses_used,
-    emergencies_used,
-    emit,
-    facts_used,
-    missing,
-    per_case,
-)
-from logic.rules.sequencing import next_step
-from logic.rules.situation import (
+from logic.facts import (
     GENOTYPE_TEXT,
     IMATINIB_400_SENSITIVE,
     Pathway,
@@ -59,6 +43,22 @@ from logic.rules.situation import (
     size_cm,
     symptomatic,
 )
+from logic.knowledge import evidence as ev
+from logic.knowledge import regimens as rx
+from logic.recommendation import Category, FactUsed, Indicator, MissingData, Recommendation
+from logic.rule import Rule
+from logic.rules.common import (
+    Plan,
+    background_rule,
+    card_rule,
+    courses_used,
+    emergencies_used,
+    emit,
+    facts_used,
+    missing,
+    per_case,
+)
+from logic.rules.sequencing import next_step
 
 CITES: dict[str, tuple[str, ...]] = {
     "B1": ("S13b", "S1", "S5", "S6"),

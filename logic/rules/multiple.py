@@ -9,10 +9,10 @@ asks for genetic counselling and the wild-type work-up (F11).
 from __future__ import annotations
 
 from logic.case import GistCase, PrimaryTumour
+from logic.facts import has_metastatic_disease
 from logic.recommendation import Category, MissingData
-from logic.rules.base import Rule
+from logic.rule import Rule
 from logic.rules.common import Plan, emit, per_case, picker
-from logic.rules.situation import has_metastatic_disease
 
 CITES = ("S6",)
 

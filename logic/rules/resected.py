@@ -24,29 +24,7 @@ from logic.case import (
     TherapySetting,
     TkiCourse,
 )
-from logic.knowledge import evidence as ev
-from logic.knowledge import regimens as rx
-from logic.recommendation import (
-    Category,
-    FactUsed,
-    Indicator,
-    MissingData,
-    NihRisk,
-    Recommendation,
-    Regimen,
-)
-from logic.rules.base import Rule
-from logic.rules.common import (
-    Plan,
-    card_rule,
-    courses_used,
-    emit,
-    facts_used,
-    missing,
-    nothing,
-    per_case,
-)
-from logic.rules.situation import (
+from logic.facts import (
     GENOTYPE_TEXT,
     NO_IMATINIB_BENEFIT,
     NOT_IMATINIB,
@@ -62,6 +40,28 @@ from logic.rules.situation import (
     pathway,
     reference_date,
     was_resected,
+)
+from logic.knowledge import evidence as ev
+from logic.knowledge import regimens as rx
+from logic.recommendation import (
+    Category,
+    FactUsed,
+    Indicator,
+    MissingData,
+    NihRisk,
+    Recommendation,
+    Regimen,
+)
+from logic.rule import Rule
+from logic.rules.common import (
+    Plan,
+    card_rule,
+    courses_used,
+    emit,
+    facts_used,
+    missing,
+    nothing,
+    per_case,
 )
 
 CITES: dict[str, tuple[str, ...]] = {

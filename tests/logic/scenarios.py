@@ -322,6 +322,9 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
         make_case(emergencies=[finding(EmergencyKind.ABSCESS, Certainty.POSSIBLE)]),
         {"I5", "P5"},
     ),
-    "I6 controlled bleeding": (make_case(emergencies=[finding(EmergencyKind.BLEEDING)]), {"I6", "P5"}),
+    "I6 controlled bleeding": (
+        make_case(emergencies=[finding(EmergencyKind.BLEEDING)]),
+        {"I6", "P5"},
+    ),
     "P5 mitotic count missing": (resected(size=6.0, mitoses=None), {"P5"}),
 }
