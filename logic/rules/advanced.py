@@ -607,13 +607,11 @@ def _trial(case: GistCase, reason: str, gaps: Sequence[MissingData] = ()) -> Rec
 
 # --- rules --------------------------------------------------------------------------------------
 
-_READS_G = ("disease_state", "genotype", "tki_history", "response", "metastases", "margin")
+
+_rule = functools.partial(card_rule, plan, CITES)
 
 
-_rule = functools.partial(card_rule, plan, CITES, reads=_READS_G)
-
-
-_background = functools.partial(background_rule, plan, CITES, reads=_READS_G)
+_background = functools.partial(background_rule, plan, CITES)
 
 
 FIRST, NEXT, CONT = (
@@ -642,6 +640,16 @@ RULES: tuple[Rule, ...] = (
             "Wild type not further classified: the G19 work-up card (no drug until it is done). "
             "Continue cards for imatinib ≤400 mg carry this rule id."
         ),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G2",
@@ -650,6 +658,14 @@ RULES: tuple[Rule, ...] = (
         "KIT exon 9: imatinib 800 mg daily (400 mg twice daily).",
         ("advanced disease, no TKI line yet", "KIT exon 9"),
         (FIRST, CONT),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G3",
@@ -660,6 +676,14 @@ RULES: tuple[Rule, ...] = (
         ("advanced disease", "PDGFRA D842V", "avapritinib not yet given"),
         (FIRST, NEXT, CONT),
         numbers=(ev.NAVIGATOR,),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G4",
@@ -669,6 +693,14 @@ RULES: tuple[Rule, ...] = (
         "also listed); ask for pathology review (some are not GIST). SECONDARY.",
         ("advanced disease", "NTRK fusion"),
         (FIRST, NEXT, CONT),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G5",
@@ -678,6 +710,14 @@ RULES: tuple[Rule, ...] = (
         ("advanced disease", "BRAF V600E"),
         (FIRST, NEXT, CONT),
         design_note="One combination Regimen; dose_mg_per_day is the dabrafenib dose.",
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G6",
@@ -687,6 +727,14 @@ RULES: tuple[Rule, ...] = (
         "responses; the course is often indolent; a clinical trial is encouraged (G15).",
         ("advanced disease", "SDH-deficient or NF1-associated"),
         (FIRST, NEXT),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G7",
@@ -701,6 +749,14 @@ RULES: tuple[Rule, ...] = (
             "by the §1.0 convention). Unknown imatinib dose: both options, with the dose named "
             "as missing. Continue cards for an escalated non-exon-9 imatinib carry this id."
         ),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G8",
@@ -710,6 +766,14 @@ RULES: tuple[Rule, ...] = (
         ("last advanced course imatinib, stopped for intolerance",),
         (FIRST, NEXT),
         numbers=(ev.SUNITINIB_PHASE3,),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G9",
@@ -726,6 +790,14 @@ RULES: tuple[Rule, ...] = (
             "Listed in the knowledge base as the second-line drug row; used as the rule for "
             "progression on imatinib already at 800 mg and for continuing sunitinib."
         ),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G10",
@@ -735,6 +807,14 @@ RULES: tuple[Rule, ...] = (
         ("progression or intolerance after imatinib and sunitinib",),
         (NEXT, CONT),
         numbers=(ev.GRID,),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G11",
@@ -745,6 +825,14 @@ RULES: tuple[Rule, ...] = (
         ("progression or intolerance after imatinib, sunitinib and regorafenib",),
         (NEXT, CONT),
         numbers=(ev.INVICTUS, ev.INTRIGUE),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G12",
@@ -754,6 +842,14 @@ RULES: tuple[Rule, ...] = (
         ("progression after imatinib, sunitinib, regorafenib and ripretinib",),
         (NEXT, CONT),
         numbers=(ev.SORAFENIB_PHASE2, ev.NILOTINIB_PHASE3, ev.PAZOGIST),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G13",
@@ -767,6 +863,7 @@ RULES: tuple[Rule, ...] = (
             "Patient-view form of the constraint: a warning card when avapritinib is given too "
             "early, proposing the standard sequence; after the three drugs it is a continue card."
         ),
+        reads=("disease_state", "genotype", "tki_history"),
     ),
     _rule(
         "G14",
@@ -775,6 +872,14 @@ RULES: tuple[Rule, ...] = (
         "After avapritinib: dasatinib, later ripretinib. SECONDARY (NCCN 1.2026 re-encoded).",
         ("PDGFRA D842V", "avapritinib given"),
         (NEXT, CONT),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G15",
@@ -784,6 +889,14 @@ RULES: tuple[Rule, ...] = (
         "and for SDH-deficient or NF1-related GIST.",
         ("standard lines exhausted", "or SDH-deficient / NF1-associated advanced disease"),
         (Category.CLINICAL_TRIAL,),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G16",
@@ -798,6 +911,14 @@ RULES: tuple[Rule, ...] = (
             "Recurrence during adjuvant imatinib (or after it stopped for progression) is "
             "treated as imatinib 400 mg failure: imatinib 800 mg or sunitinib, shown as line 1."
         ),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _background(
         "G17",
@@ -805,6 +926,16 @@ RULES: tuple[Rule, ...] = (
         "Interactions and toxicity",
         "CYP3A4-interacting drugs and toxicity may need dose modification or substitution.",
         _TKI_CARDS,
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G19",
@@ -815,6 +946,14 @@ RULES: tuple[Rule, ...] = (
         "(imatinib is unlikely to help); offer a clinical trial or specialised centre (G15).",
         ("advanced disease", "KIT and PDGFRA wild type, no other subtype recorded"),
         (Category.MUTATION_TESTING,),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G18",
@@ -836,6 +975,14 @@ RULES: tuple[Rule, ...] = (
             "fhir_mappings/therapy_lines.py; a recurrence after adjuvant imatinib was completed "
             "or stopped for another reason stays G16."
         ),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "H1",
@@ -845,7 +992,16 @@ RULES: tuple[Rule, ...] = (
         "of stability and before about 2 years.",
         ("metastatic/recurrent", "on TKI, responding or stable", "resectability: resectable"),
         (Category.METASTASECTOMY,),
-        reads=(*_READS_G, "resectability"),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
         numbers=(ev.MSKCC_RESPONSIVE, ev.RAUT_STABLE),
     ),
     _rule(
@@ -856,7 +1012,14 @@ RULES: tuple[Rule, ...] = (
         "adjusted TKI.",
         ("metastatic/recurrent", f"≤{LIMITED_MAX_LESIONS} progressing lesion", "not unresectable"),
         (Category.METASTASECTOMY,),
-        reads=(*_READS_G, "resectability"),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
         numbers=(ev.MSKCC_FOCAL, ev.RAUT_LIMITED),
         design_note=(
             "Focal = at most LIMITED_MAX_LESIONS (1, MSKCC) progressing lesions. A next-line "
@@ -873,6 +1036,14 @@ RULES: tuple[Rule, ...] = (
         ("metastatic/recurrent", "more than one progressing lesion"),
         (Category.SURGERY_NOT_INDICATED,),
         numbers=(ev.MSKCC_MULTIFOCAL, ev.RAUT_GENERALISED),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "H4",
@@ -881,7 +1052,14 @@ RULES: tuple[Rule, ...] = (
         "Start first-line TKI and re-evaluate for surgery (H1) rather than operating first.",
         ("metastatic/recurrent", "no TKI line yet", "resectability: resectable"),
         (Category.SURGERY_NOT_INDICATED,),
-        reads=(*_READS_G, "resectability"),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
         design_note="DESIGN (knowledge base): TKI line 1 first, then re-evaluate.",
     ),
     _background(
@@ -891,6 +1069,16 @@ RULES: tuple[Rule, ...] = (
         "Good outcomes after surgery for stable or limited progression may reflect patient "
         "selection; no randomized trial has proven the benefit.",
         ("H1", "H2"),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _background(
         "H7",
@@ -900,6 +1088,16 @@ RULES: tuple[Rule, ...] = (
         "(Demetri 2007); NCCN 1.2026 (SECONDARY) likewise continues TKI in responding disease and "
         "considers surgery or ablation for focal progression. ESMO 2022 was not consulted.",
         ("H1", "H2", "H3"),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "J1",
@@ -912,7 +1110,16 @@ RULES: tuple[Rule, ...] = (
             "not judged unresectable",
         ),
         (Category.LIVER_DIRECTED_THERAPY,),
-        reads=(*_READS_G, "resectability"),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
         numbers=(ev.NCT06038552, ev.NCT06038552_NED),
         design_note=(
             "Abdominal sites counted are liver and peritoneum; lung, bone, nodes or other "
@@ -930,7 +1137,14 @@ RULES: tuple[Rule, ...] = (
             "responding or stable on TKI",
         ),
         (Category.LIVER_DIRECTED_THERAPY,),
-        reads=(*_READS_G, "resectability"),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
         numbers=(ev.NCT06038552, ev.YANG_ABLATION),
         design_note=(
             "Only for disease controlled on TKI (the knowledge base is silent on response); in "
@@ -946,6 +1160,16 @@ RULES: tuple[Rule, ...] = (
         "associated with survival (observational).",
         ("J1", "J2"),
         numbers=(ev.NCT06038552, ev.NCT06038552_NED),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _background(
         "J4",
@@ -955,6 +1179,16 @@ RULES: tuple[Rule, ...] = (
         "but lower progression-free survival (retrospective).",
         ("J1", "J2"),
         numbers=(ev.YANG_ABLATION,),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _background(
         "J5",
@@ -963,5 +1197,15 @@ RULES: tuple[Rule, ...] = (
         "Local treatment does not replace systemic TKI therapy; oligometastatic surgery only "
         "after multidisciplinary consultation.",
         ("J1", "J2", "H1", "H2"),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
 )

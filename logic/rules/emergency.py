@@ -15,7 +15,8 @@ from logic.rule import Rule
 from logic.rules.common import Plan, emergencies_used, emit, nothing, per_case, picker
 
 EMERG = Category.EMERGENCY_SURGICAL_REVIEW
-READS = ("emergencies",)
+#: What a trigger rule (I1–I6) reads: the emergency findings, nothing else.
+TRIGGER_READS = ("emergencies",)
 
 CITES: dict[str, tuple[str, ...]] = {
     "I1": ("S1", "S6"),
@@ -117,7 +118,7 @@ def _trigger_rule(rule_id: str, kind: EmergencyKind, what: str, title: str) -> R
         statement=f"Emergency surgical review for {what}.",
         conditions=(f"{what} is recorded (critical when definite, warning when possible)",),
         citations=CITES[rule_id],
-        reads=READS,
+        reads=TRIGGER_READS,
         categories=(EMERG,),
         applies=applies,
         recommend=recommend,
@@ -166,7 +167,7 @@ RULES: tuple[Rule, ...] = (
         ),
         conditions=("bleeding or obstruction recorded without the refractory/complete qualifier",),
         citations=CITES["I6"],
-        reads=READS,
+        reads=("emergencies",),
         categories=(EMERG,),
         applies=_i6_applies,
         recommend=_i6_recommend,
@@ -188,7 +189,7 @@ RULES: tuple[Rule, ...] = (
         ),
         conditions=("an emergency card is shown", "a TKI course is active or on hold"),
         citations=CITES["I8"],
-        reads=("emergencies", "tki_history"),
+        reads=("tki_history", "emergencies"),
         categories=(),
         applies=lambda case: _tki_during_emergency(case) is not None,
         recommend=nothing,
@@ -209,7 +210,7 @@ RULES: tuple[Rule, ...] = (
         ),
         conditions=("a bleeding finding is recorded (shown on the I3 and I6 cards)",),
         citations=CITES["I7"],
-        reads=READS,
+        reads=("emergencies",),
         categories=(),
         applies=_bleeding,
         recommend=nothing,

@@ -73,7 +73,7 @@ RULE_K2 = Rule(
     ),
     conditions=("two or more primary GIST Conditions whose sites are different organs",),
     citations=CITES,
-    reads=("primaries", "site", "tumour_size"),
+    reads=("disease_state", "metastases", "primaries"),
     categories=(Category.DATA_NEEDED,),
     applies=_applies,
     recommend=_recommend,

@@ -85,17 +85,6 @@ CITES: dict[str, tuple[str, ...]] = {
 ADJUVANT_MONTHS = 36  # SSG XVIII: 3 years [S6]
 ADJ = Category.ADJUVANT_TKI
 SURV = Category.SURVEILLANCE
-READS_F = (
-    "site",
-    "tumour_size",
-    "mitotic_count",
-    "rupture",
-    "genotype",
-    "margin",
-    "resection",
-    "resected",
-    "tki_history",
-)
 
 
 def _facts(case: GistCase) -> tuple[FactUsed, ...]:
@@ -513,7 +502,7 @@ def _f8(case: GistCase, adjuvant: tuple[TkiCourse, ...]) -> Recommendation:
 # --- rules --------------------------------------------------------------------------------------
 
 
-_rule = functools.partial(card_rule, plan, CITES, reads=READS_F)
+_rule = functools.partial(card_rule, plan, CITES)
 
 
 def _c5_applies(case: GistCase) -> bool:
@@ -537,6 +526,20 @@ RULES_F_2026: tuple[Rule, ...] = (
             "counts as complete (dates follow prescription renewals). Undated courses count as "
             "early only when a stop reason is recorded."
         ),
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F11",
@@ -545,6 +548,20 @@ RULES_F_2026: tuple[Rule, ...] = (
         f"Mutation-testing card: {WILD_TYPE_WORKUP}. No adjuvant imatinib meanwhile.",
         ("resected GIST", "KIT and PDGFRA wild type, no other subtype recorded"),
         (Category.MUTATION_TESTING,),
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
 )
 
@@ -559,6 +576,20 @@ RULE_C4 = _rule(
     design_note=(
         "Issued as a 'surgery not indicated' card (re-excision) next to the risk-based adjuvant "
         "card, which still decides watchful waiting vs imatinib."
+    ),
+    reads=(
+        "site",
+        "disease_state",
+        "resection",
+        "resected",
+        "margin",
+        "tumour_size",
+        "mitotic_count",
+        "rupture",
+        "genotype",
+        "metastases",
+        "tki_history",
+        "primaries",
     ),
 )
 
@@ -580,7 +611,18 @@ RULE_E3 = Rule(
     ),
     conditions=("resected localized GIST", "NIH and AFIP disagree, or rupture"),
     citations=CITES["E3"],
-    reads=("site", "tumour_size", "mitotic_count", "rupture"),
+    reads=(
+        "site",
+        "disease_state",
+        "resected",
+        "margin",
+        "tumour_size",
+        "mitotic_count",
+        "rupture",
+        "genotype",
+        "metastases",
+        "primaries",
+    ),
     categories=(),
     applies=lambda case: _e3_text(case) is not None,
     recommend=nothing,
@@ -599,7 +641,7 @@ RULE_C5 = Rule(
     ),
     conditions=("resected", "margin R2, or tumour rupture"),
     citations=CITES["C5"],
-    reads=("margin", "rupture", "resected", "resection"),
+    reads=("resected", "margin", "rupture"),
     categories=(),
     applies=_c5_applies,
     recommend=nothing,
@@ -623,6 +665,20 @@ RULE_D10 = _rule(
         "Dose 800 mg if KIT exon 9 or the neoadjuvant dose was 800 mg, else 400 mg; duration = "
         "36 months minus the neoadjuvant months when dates allow."
     ),
+    reads=(
+        "site",
+        "disease_state",
+        "resection",
+        "resected",
+        "margin",
+        "tumour_size",
+        "mitotic_count",
+        "rupture",
+        "genotype",
+        "metastases",
+        "tki_history",
+        "primaries",
+    ),
 )
 
 RULES_F: tuple[Rule, ...] = (
@@ -642,6 +698,20 @@ RULES_F: tuple[Rule, ...] = (
             "Genotype unknown: provisional card (with genotype missing) plus F4 testing card."
         ),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F2",
@@ -652,6 +722,20 @@ RULES_F: tuple[Rule, ...] = (
         (ADJ,),
         design_note="800 mg listed first, 400 mg as the alternative.",
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F3",
@@ -670,6 +754,20 @@ RULES_F: tuple[Rule, ...] = (
             "adjuvant benefit; safer not to propose 3 years of a drug)."
         ),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F4",
@@ -679,6 +777,20 @@ RULES_F: tuple[Rule, ...] = (
         ("resected", "genotype unknown or conflicting", "risk not low/very low"),
         (Category.MUTATION_TESTING,),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F5",
@@ -691,6 +803,20 @@ RULES_F: tuple[Rule, ...] = (
         (ADJ,),
         numbers=(ev.SSG_XVIII,),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F6",
@@ -703,6 +829,20 @@ RULES_F: tuple[Rule, ...] = (
         numbers=(ev.EORTC_62024,),
         design_note="DESIGN (knowledge base).",
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F7",
@@ -712,6 +852,20 @@ RULES_F: tuple[Rule, ...] = (
         ("resected", "modified NIH very low or low"),
         (SURV,),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F8",
@@ -726,6 +880,20 @@ RULES_F: tuple[Rule, ...] = (
             "Made actionable: once adjuvant imatinib has ended the risk rules would otherwise "
             "propose it again; this rule gives the surveillance card with the F8 evidence."
         ),
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     Rule(
         rule_id="F9",
@@ -737,7 +905,20 @@ RULES_F: tuple[Rule, ...] = (
         ),
         conditions=("shown on the adjuvant cards F1, F2, F5, F6",),
         citations=CITES["F9"],
-        reads=READS_F,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
         categories=(),
         applies=lambda case: any(r.rule_id in ("F1", "F2", "F5", "F6") for r in plan(case).cards),
         recommend=nothing,
