@@ -1,7 +1,9 @@
 """All guideline rules, in knowledge-base order, validated at import (fail fast).
 
-Checks: unique ids; every citation exists in CITATIONS; every name in `reads` is a GistCase
-field; categories are Category members; background rules fold into registered rules.
+Checks: unique ids; a title, statement and conditions (the rule page shows them); every
+citation exists in CITATIONS; every name in `reads` is a GistCase field (tests/logic/test_reads.py
+checks they are the fields it really reads); categories are Category members; background rules
+fold into registered rules.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ def validate(rules: Iterable[Rule]) -> Mapping[str, Rule]:
     for rule in sorted(rules, key=_order):
         if rule.rule_id in ordered:
             raise RegistryError(f"duplicate rule id {rule.rule_id}")
+        if not rule.title.strip():
+            raise RegistryError(f"{rule.rule_id}: no title")
+        if not rule.statement.strip():
+            raise RegistryError(f"{rule.rule_id}: no statement")
+        if not rule.conditions:
+            raise RegistryError(f"{rule.rule_id}: no condition")
         if not rule.citations:
             raise RegistryError(f"{rule.rule_id}: no citation")
         for cid in rule.citations:

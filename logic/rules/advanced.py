@@ -636,9 +636,8 @@ RULES: tuple[Rule, ...] = (
         (FIRST, NEXT, CONT, Category.MUTATION_TESTING),
         numbers=(ev.IMATINIB_ADVANCED,),
         design_note=(
-            "Genotype unknown: a provisional imatinib 400 mg card plus a mutation-testing card. "
-            "Wild type not further classified: the G19 work-up card (no drug until it is done). "
-            "Continue cards for imatinib ≤400 mg carry this rule id."
+            "Genotype unknown → provisional imatinib 400 + mutation-testing card. Wild type not "
+            "further classified → subtyping card (SDH/NTRK/BRAF) and no drug (KB gives none)."
         ),
         reads=(
             "disease_state",
@@ -701,6 +700,10 @@ RULES: tuple[Rule, ...] = (
             "tki_history",
             "response",
         ),
+        design_note=(
+            "NTRK options and doses are SECONDARY: NCCN 1.2026 as re-encoded, doses from a public "
+            "regimen table; no primary trial reference was verified."
+        ),
     ),
     _rule(
         "G5",
@@ -709,7 +712,11 @@ RULES: tuple[Rule, ...] = (
         "BRAF V600E: dabrafenib 150 mg twice daily with trametinib 2 mg daily. SECONDARY.",
         ("advanced disease", "BRAF V600E"),
         (FIRST, NEXT, CONT),
-        design_note="One combination Regimen; dose_mg_per_day is the dabrafenib dose.",
+        design_note=(
+            "One combination Regimen; dose_mg_per_day is the dabrafenib dose. BRAF V600E option "
+            "and doses are SECONDARY: NCCN 1.2026 as re-encoded, doses from a public regimen "
+            "table; no primary trial reference was verified."
+        ),
         reads=(
             "disease_state",
             "resectability",
@@ -745,9 +752,9 @@ RULES: tuple[Rule, ...] = (
         (FIRST, NEXT, CONT),
         numbers=(ev.IMATINIB_ESCALATION, ev.SUNITINIB_PHASE3),
         design_note=(
-            "Shown as line 2 (the sunitinib option starts line 2; escalation stays in line 1 "
-            "by the §1.0 convention). Unknown imatinib dose: both options, with the dose named "
-            "as missing. Continue cards for an escalated non-exon-9 imatinib carry this id."
+            "Shown as line 2 (sunitinib option opens line 2; escalation stays in line 1 by the KB "
+            "§1.0 convention and does not increase the count later). Unknown imatinib dose → both "
+            "options, dose named as missing."
         ),
         reads=(
             "disease_state",
@@ -787,8 +794,7 @@ RULES: tuple[Rule, ...] = (
         (NEXT, CONT),
         numbers=(ev.SUNITINIB_PHASE3,),
         design_note=(
-            "Listed in the knowledge base as the second-line drug row; used as the rule for "
-            "progression on imatinib already at 800 mg and for continuing sunitinib."
+            "Progression on imatinib 800 mg (exon 9 or escalated) → sunitinib, under the G9 row."
         ),
         reads=(
             "disease_state",
@@ -860,8 +866,8 @@ RULES: tuple[Rule, ...] = (
         (NEXT, CONT),
         numbers=(ev.VOYAGER,),
         design_note=(
-            "Patient-view form of the constraint: a warning card when avapritinib is given too "
-            "early, proposing the standard sequence; after the three drugs it is a continue card."
+            "Patient-view form: active avapritinib in non-D842V disease before imatinib + "
+            "sunitinib + regorafenib → warning card proposing the standard sequence."
         ),
         reads=("disease_state", "genotype", "tki_history"),
     ),
@@ -879,6 +885,9 @@ RULES: tuple[Rule, ...] = (
             "metastases",
             "tki_history",
             "response",
+        ),
+        design_note=(
+            "The D842V sequence after avapritinib is SECONDARY (NCCN 1.2026 as re-encoded)."
         ),
     ),
     _rule(
@@ -908,8 +917,8 @@ RULES: tuple[Rule, ...] = (
         ("recurrent disease, no advanced line yet", "imatinib-sensitive or unknown genotype"),
         (FIRST,),
         design_note=(
-            "Recurrence during adjuvant imatinib (or after it stopped for progression) is "
-            "treated as imatinib 400 mg failure: imatinib 800 mg or sunitinib, shown as line 1."
+            "Recurrence after adjuvant imatinib was completed or stopped for another reason → "
+            "restart imatinib (line 1)."
         ),
         reads=(
             "disease_state",
@@ -971,9 +980,12 @@ RULES: tuple[Rule, ...] = (
         (NEXT,),
         numbers=(ev.IMATINIB_ESCALATION, ev.SUNITINIB_PHASE3),
         design_note=(
-            "DESIGN from G7 and G16 (knowledge base §1.K). The course setting is decided in "
-            "fhir_mappings/therapy_lines.py; a recurrence after adjuvant imatinib was completed "
-            "or stopped for another reason stays G16."
+            "(KB §1.K) Metastasis/recurrence first dated while adjuvant or neoadjuvant imatinib "
+            "was active (course end after that date or no end), or the course stopped for "
+            "progression: the course becomes advanced line 1 (`TkiCourse.started_as` keeps its "
+            "origin) and the card is G18, line 2, with the G7 options (sunitinib when 800 mg was "
+            "already given). A recurrence recorded on the Condition without any date cannot be "
+            "placed and keeps the earlier reading."
         ),
         reads=(
             "disease_state",
@@ -1003,6 +1015,10 @@ RULES: tuple[Rule, ...] = (
             "response",
         ),
         numbers=(ev.MSKCC_RESPONSIVE, ev.RAUT_STABLE),
+        design_note=(
+            "The Chinese guideline excerpt (seed) is a machine translation; its surgical "
+            "indications were read with the caveats of knowledge-base §0."
+        ),
     ),
     _rule(
         "H2",
@@ -1022,9 +1038,11 @@ RULES: tuple[Rule, ...] = (
         ),
         numbers=(ev.MSKCC_FOCAL, ev.RAUT_LIMITED),
         design_note=(
-            "Focal = at most LIMITED_MAX_LESIONS (1, MSKCC) progressing lesions. A next-line "
-            "card is also given, noting that continuing the TKI with local treatment is an "
-            "alternative. Unknown resectability: card kept, resectability named as missing."
+            "Focal = 1 progressing lesion (LIMITED_MAX_LESIONS, MSKCC). A next-line card is also "
+            "given, noting that continuing the TKI with local treatment is an alternative. "
+            "Unknown lesion count → next line + P5 for progressing lesions. The Chinese guideline "
+            "excerpt (seed) is a machine translation; its surgical indications were read with the "
+            "caveats of knowledge-base §0."
         ),
     ),
     _rule(
@@ -1044,6 +1062,12 @@ RULES: tuple[Rule, ...] = (
             "tki_history",
             "response",
         ),
+        design_note=(
+            "(KB §0) Chinese excerpt sentence recommending surgery for extensive progression "
+            "encoded as not recommended. The Chinese excerpt's sentence recommending surgery for "
+            "extensive progression is a translation error; it is encoded as not recommended, as "
+            "in every other source."
+        ),
     ),
     _rule(
         "H4",
@@ -1060,7 +1084,9 @@ RULES: tuple[Rule, ...] = (
             "tki_history",
             "response",
         ),
-        design_note="DESIGN (knowledge base): TKI line 1 first, then re-evaluate.",
+        design_note=(
+            "(KB) TKI-naive, resectable metastases → surgery-not-indicated card + first-line TKI."
+        ),
     ),
     _background(
         "H6",
@@ -1122,8 +1148,7 @@ RULES: tuple[Rule, ...] = (
         ),
         numbers=(ev.NCT06038552, ev.NCT06038552_NED),
         design_note=(
-            "Abdominal sites counted are liver and peritoneum; lung, bone, nodes or other "
-            "sites exclude J1. Unknown resectability: card kept, resectability named missing."
+            "Abdominal sites counted: liver and peritoneum; lung, bone, nodes, other exclude J1."
         ),
     ),
     _rule(
@@ -1147,8 +1172,7 @@ RULES: tuple[Rule, ...] = (
         ),
         numbers=(ev.NCT06038552, ev.YANG_ABLATION),
         design_note=(
-            "Only for disease controlled on TKI (the knowledge base is silent on response); in "
-            "progression the H2/H3 rules decide local treatment."
+            "Only for disease controlled on TKI; in progression H2/H3 decide local treatment."
         ),
     ),
     _background(

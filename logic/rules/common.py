@@ -42,6 +42,9 @@ from logic.rule import Rule
 
 R = TypeVar("R")
 
+#: The design note of a background rule that needs no other.
+BACKGROUND_NOTE = "Background content: folded into the cards named, no card of its own."
+
 SUMMARY_MAX = 139
 
 
@@ -172,6 +175,7 @@ def background_rule(
     reads: tuple[str, ...],
     *,
     numbers: tuple[str, ...] = (),
+    design_note: str = BACKGROUND_NOTE,
 ) -> Rule:
     """A background row: no card of its own, its text is folded into the cards named."""
 
@@ -191,7 +195,7 @@ def background_rule(
         recommend=nothing,
         evidence_numbers=numbers,
         folds_into=folds_into,
-        design_note="Background content: folded into the cards named, no card of its own.",
+        design_note=design_note,
     )
 
 

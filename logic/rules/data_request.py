@@ -242,9 +242,15 @@ RULE_P5 = Rule(
     applies=_applies,
     recommend=_recommend,
     design_note=(
-        "One card lists every gap (fact, reason, impact). Genotype gaps go to the mutation-"
-        "testing cards instead. Evidence S6 stands for the PDQ's emphasis on genotype, mitotic "
-        "count and rupture as decision inputs."
+        "One data-needed card listing every gap (fact, reason, impact), conflicts and "
+        "unreadable inputs; genotype gaps go to mutation-testing cards; gaps of elective "
+        "cards withheld for an emergency are not repeated. Without a GIST diagnosis, P5 fires "
+        "only when Conditions were unreadable or the diagnosis conflicts. A response "
+        "assessment older than 6 months while a TKI is taken for advanced disease, and the "
+        "size of a primary not yet resected measured over 6 months ago, are reported as stale "
+        "(`GistCase.as_of` = the day the case is built). 6 months = the longer end of the "
+        "3–6-monthly imaging follow-up (F7 [S6][S5]) and the close TKI monitoring of D8; the "
+        "card still uses the fact, and the data request says to refresh it."
     ),
 )
 
@@ -278,8 +284,12 @@ RULE_P6 = Rule(
     applies=_applies_p6,
     recommend=_recommend_p6,
     design_note=(
-        "DESIGN (never guess, knowledge base §1.K). B, C, D and F rules are withheld through "
-        "the pathway; in metastatic disease the elective surgery cards (H1, H2, J1, J2) are "
-        "withheld too; emergency, systemic-therapy and data cards are unaffected."
+        "(KB §1.K) Resection status unknown (Procedure data unreadable, not obtained, or a "
+        'resection evidenced without its Procedure) and no metastasis: a "resection unknown" '
+        "pathway in which B, C, D and F rules give no card; one data-needed card (warning) "
+        "names the surgical record and what each answer leads to. A resection found among "
+        "readable Procedures settles it. In metastatic disease the engine withholds the "
+        "elective surgery cards too (the primary may still be in place); systemic-therapy and "
+        "emergency cards are unaffected."
     ),
 )

@@ -171,10 +171,7 @@ RULES: tuple[Rule, ...] = (
         categories=(EMERG,),
         applies=_i6_applies,
         recommend=_i6_recommend,
-        design_note=(
-            "DESIGN (knowledge base): not an automatic trigger. Shown as an emergency-review card "
-            "with a warning indicator so it is not missed; never suppresses elective cards."
-        ),
+        design_note=("(KB) Unqualified bleeding or obstruction → urgent MDT review card, warning."),
     ),
     Rule(
         rule_id="I8",
@@ -196,8 +193,11 @@ RULES: tuple[Rule, ...] = (
         folds_into=_EMERGENCY_CARDS,
         fold_text=_tki_during_emergency,
         design_note=(
-            "DESIGN (knowledge base §1.K). With a definite emergency the engine also withholds "
-            "surveillance cards and the stale-size item that speaks of surveillance."
+            "(KB §1.K) Emergency cards name the running TKI and dose with its peri-operative "
+            'interruption (§3 intervals for ripretinib and regorafenib, otherwise "follow its '
+            'label"). Beside a definite emergency the engine also withholds surveillance cards '
+            "and the stale-size data item (both assume a calm course); TKI continue/next-line "
+            "cards stay."
         ),
     ),
     Rule(

@@ -710,10 +710,9 @@ RULES_B: tuple[Rule, ...] = (
             "primaries",
         ),
         design_note=(
-            "Requires all five EUS features to be assessed; otherwise a data request names the "
-            "EUS assessment (unknown features could be present). Symptoms are read from "
-            "bleeding/obstruction findings only; the card asks to confirm the lesion is "
-            "asymptomatic."
+            "Surveillance only when all five EUS features were assessed and none is present; "
+            "otherwise P5 requests the EUS assessment. Symptoms are only known from "
+            "bleeding/obstruction findings; the card asks to confirm the lesion is asymptomatic."
         ),
     ),
     _rule(
@@ -792,7 +791,10 @@ RULES_B: tuple[Rule, ...] = (
             "emergencies",
             "primaries",
         ),
-        design_note=f"Growth = increase of ≥{GROWTH_CM:g} cm over the smallest earlier size.",
+        design_note=(
+            "Growth = longest dimension ≥0.2 cm above the smallest earlier measurement; any "
+            "bleeding or obstruction finding counts as symptoms."
+        ),
     ),
     _rule(
         "B5",
@@ -815,6 +817,10 @@ RULES_B: tuple[Rule, ...] = (
             "metastases",
             "tki_history",
             "primaries",
+        ),
+        design_note=(
+            "Decided first among the small gastric rules (B5 > B4 > B2 > B7 > B1): one card per "
+            "small gastric tumour, in this order."
         ),
     ),
     _rule(
@@ -844,8 +850,9 @@ RULES_B: tuple[Rule, ...] = (
             "primaries",
         ),
         design_note=(
-            "Applied to non-gastric tumours ≤2 cm (or of unknown size: size does not change the "
-            "answer); larger ones go through C1/D1 by resectability."
+            "Non-gastric ≤2 cm (or size unknown) → surgery regardless of size; >2 cm → C1/D1 by "
+            "resectability. 'Resect non-gastric GIST regardless of size' is SECONDARY (NCCN "
+            "1.2026 as summarised on a public clinical wiki) until the NCCN/ESMO text is checked."
         ),
     ),
     _rule(
@@ -872,7 +879,7 @@ RULES_B: tuple[Rule, ...] = (
             "emergencies",
             "primaries",
         ),
-        design_note="DESIGN (knowledge base): SURGERY favoured at the 2.0 cm edge.",
+        design_note='Exactly 2.0 cm → surgery favoured with a "surveillance acceptable" note (KB).',
     ),
 )
 
@@ -904,9 +911,9 @@ RULES_C: tuple[Rule, ...] = (
             "primaries",
         ),
         design_note=(
-            "Resectability unknown: the surgery card is still given (a surgical referral is how "
-            "resectability gets assessed) with resectability listed as missing and a note that "
-            "major-resection sites lead to neoadjuvant TKI (D1); the data request P5 lists it."
+            "Resectability unknown → provisional surgical-referral card naming resectability as "
+            "missing (surgeons assess it) + P5; note that major-resection sites switch to "
+            "neoadjuvant TKI."
         ),
     ),
     _background(
@@ -991,8 +998,8 @@ RULES_D: tuple[Rule, ...] = (
             "primaries",
         ),
         design_note=(
-            "Issued as the pathway card only while the genotype is unknown (no drug until it is "
-            "known, as D2 requires); with a genotype the D3–D7 card carries the decision."
+            "Pathway card only while the genotype is unknown (no drug before genotyping, D2); "
+            "with a genotype D3–D7 carry the decision."
         ),
     ),
     _rule(
@@ -1065,7 +1072,9 @@ RULES_D: tuple[Rule, ...] = (
             "tki_history",
             "primaries",
         ),
-        design_note="800 mg listed first with 400 mg as the alternative ('may be offered').",
+        design_note=(
+            'KIT exon 9: 800 mg listed first, 400 mg as alternative ("may be offered/used").'
+        ),
     ),
     _rule(
         "D5",
@@ -1091,8 +1100,9 @@ RULES_D: tuple[Rule, ...] = (
             "primaries",
         ),
         design_note=(
-            "Marginally resectable → surgery card. Unresectable D842V disease is routed to the "
-            "advanced pathway (G3 avapritinib), since surgery is not feasible."
+            "Unresectable localized disease with a genotype that gets no neoadjuvant imatinib "
+            "(D842V, SDH, NF1, BRAF, NTRK, wild type) → advanced pathway (G3–G6), because "
+            '"surgery if feasible" is not feasible; marginally resectable → surgery card.'
         ),
     ),
     _rule(
@@ -1117,7 +1127,11 @@ RULES_D: tuple[Rule, ...] = (
             "tki_history",
             "primaries",
         ),
-        design_note="Unresectable disease with this genotype is routed to G6/G15.",
+        design_note=(
+            "Unresectable localized disease with a genotype that gets no neoadjuvant imatinib "
+            "(D842V, SDH, NF1, BRAF, NTRK, wild type) → advanced pathway (G3–G6), because "
+            '"surgery if feasible" is not feasible; marginally resectable → surgery card.'
+        ),
     ),
     _rule(
         "D7",
@@ -1142,8 +1156,10 @@ RULES_D: tuple[Rule, ...] = (
             "primaries",
         ),
         design_note=(
-            "DESIGN: BRAF, NTRK and unclassified wild type count as 'not expected to respond'. "
-            "Unresectable disease with these genotypes is routed to the advanced pathway."
+            "Unresectable localized disease with a genotype that gets no neoadjuvant imatinib "
+            "(D842V, SDH, NF1, BRAF, NTRK, wild type) → advanced pathway (G3–G6), because "
+            '"surgery if feasible" is not feasible; marginally resectable → surgery card. BRAF '
+            'V600E, NTRK fusion and unclassified wild type count as "not expected to respond".'
         ),
     ),
     _background(
@@ -1226,10 +1242,10 @@ RULES_D: tuple[Rule, ...] = (
             "as_of",
         ),
         design_note=(
-            f"DESIGN: 'not enough' = after {NEOADJUVANT_MIN_MONTHS:g} months still unresectable, "
-            "or stable rather than shrinking (knowledge base 2026.2). "
-            "Progression or intolerance while unresectable → the §1.G next step (no line number: "
-            "neoadjuvant courses are not advanced-disease lines)."
+            '"Does not shrink enough" = after 6 months of neoadjuvant TKI still unresectable, or '
+            "stable rather than shrinking (2026.2) → MDT review, continue while it helps; "
+            "progression or intolerance while unresectable → the §1.G next step (no line number: "
+            "neoadjuvant is not an advanced line)."
         ),
     ),
     _rule(
@@ -1257,8 +1273,8 @@ RULES_D: tuple[Rule, ...] = (
             "as_of",
         ),
         design_note=(
-            "DESIGN (knowledge base). Surgery card with a warning indicator (urgent) instead of "
-            "the default info."
+            "(KB) Progression on neoadjuvant TKI, not unresectable → urgent surgical "
+            "re-evaluation; surgery card raised to warning."
         ),
     ),
 )
@@ -1296,9 +1312,12 @@ RULES_D_2026: tuple[Rule, ...] = (
             "as_of",
         ),
         design_note=(
-            "DESIGN from the definition of the neoadjuvant setting (§1.0). The card names the "
-            "drug, dose and month of therapy and carries no regimen, so no draft order "
-            "duplicates the running prescription."
+            "(KB §1.K) A course that started while localized and before any resection is "
+            "neoadjuvant, also with no resection yet (fhir_mappings/therapy_lines.py). The "
+            'running course is never proposed again: the D13 card says "continue … (month N); '
+            'reassess" and carries no regimen, so no draft order duplicates the prescription. '
+            "Neoadjuvant imatinib with a genotype that gets none (D842V, SDH, NF1, BRAF, NTRK, "
+            "wild type) → the D5/D6/D7 card says it is unlikely to help."
         ),
     ),
     _rule(
@@ -1330,6 +1349,11 @@ RULES_D_2026: tuple[Rule, ...] = (
             "as_of",
         ),
         numbers=(ev.ASIAN_NEOADJUVANT,),
+        design_note=(
+            "(KB §1.K) Running course, no progression, and resectable — or improved after ≥6 "
+            "months and not unresectable → surgery at maximal response after MDT; response "
+            "unknown while resectable → the same card with the response named as missing."
+        ),
     ),
 )
 
@@ -1357,6 +1381,10 @@ RULES_H5: tuple[Rule, ...] = (
             "response",
             "primaries",
             "as_of",
+        ),
+        design_note=(
+            "(2026.2) Background to D14 and D12: one surgery card per decision (D14 carries the "
+            "referral, H5 its supporting evidence)."
         ),
     ),
 )

@@ -78,8 +78,11 @@ RULE_K2 = Rule(
     applies=_applies,
     recommend=_recommend,
     design_note=(
-        "DESIGN (knowledge base §1.K). 'Small intestine' and a named part of it are one organ. "
-        "Sizes are matched to a primary by the TumorSize focus; a size without a focus is not "
-        "assigned to either tumour."
+        '(KB §1.K) GIST Conditions naming two or more organs ("small intestine" and jejunum '
+        "are one) → the case lists each primary (earliest Condition per organ, size from the "
+        "TumorSize whose `focus` names it); site and size stay unknown rather than "
+        "conflicting; a localized case gets no B–F card, only the K2 card (MDT per tumour, "
+        "genetic counselling, F11 work-up). Metastatic disease keeps its systemic cards "
+        "beside K2."
     ),
 )

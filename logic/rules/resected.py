@@ -522,9 +522,11 @@ RULES_F_2026: tuple[Rule, ...] = (
         ("resected, no recurrence", "adjuvant imatinib ended after less than 3 years"),
         (SURV, ADJ),
         design_note=(
-            f"DESIGN (knowledge base §1.K): a course of at least {FULL_COURSE_MONTHS} months "
-            "counts as complete (dates follow prescription renewals). Undated courses count as "
-            "early only when a stop reason is recorded."
+            "(KB §1.K) Adjuvant imatinib ending under 35 months (dates rounded to renewals) is "
+            '"stopped after N months", never finished. Intolerance → surveillance card with MDT '
+            "text (rechallenge/dose modification, no other TKI); other or unknown reason → "
+            'adjuvant card "discuss resuming" with imatinib 400 mg for the remaining months. '
+            "Undated courses count as early only with a recorded stop reason."
         ),
         reads=(
             "site",
@@ -562,6 +564,10 @@ RULES_F_2026: tuple[Rule, ...] = (
             "tki_history",
             "primaries",
         ),
+        design_note=(
+            "(KB §1.K) Wild type: work-up card next to the surveillance card (F3/F7), never "
+            "adjuvant."
+        ),
     ),
 )
 
@@ -574,8 +580,7 @@ RULE_C4 = _rule(
     ("resected localized GIST", "margin R1"),
     (Category.SURGERY_NOT_INDICATED,),
     design_note=(
-        "Issued as a 'surgery not indicated' card (re-excision) next to the risk-based adjuvant "
-        "card, which still decides watchful waiting vs imatinib."
+        'R1 → "surgery not indicated" card (no re-excision) next to the risk-based adjuvant card.'
     ),
     reads=(
         "site",
@@ -628,7 +633,12 @@ RULE_E3 = Rule(
     recommend=nothing,
     folds_into=("F1", "F2", "F3", "F5", "F6", "F7", "F11"),
     fold_text=_e3_text,
-    design_note="DESIGN (knowledge base §1.K): display only; modified NIH still decides (§1.E).",
+    design_note=(
+        "(KB §1.K) NIH/AFIP disagreement is one folded line naming both figures (AFIP ≥24% "
+        "with NIH below high; AFIP ≤2% with NIH high other than by rupture; with rupture the "
+        'AFIP figure "does not account for rupture"). Display only: modified NIH still '
+        "decides."
+    ),
 )
 
 RULE_C5 = Rule(
@@ -647,8 +657,9 @@ RULE_C5 = Rule(
     recommend=nothing,
     folds_into=("G1", "G2", "G3", "G4", "G5", "G6", "G16", "F5"),
     design_note=(
-        "Routing rule: R2 sends the case to the advanced pathway (first-line cards G1–G6); for "
-        "rupture, F5 gives adjuvant imatinib and this note. Its text is folded into those cards."
+        "R2 resection → advanced (systemic) pathway: first-line cards G1–G6 with the C5 note "
+        "(SECONDARY). Rupture → F5 adjuvant card carries the C5 note. The R2/rupture routing "
+        "to the systemic pathway is SECONDARY (NCCN 1.2026 as re-encoded)."
     ),
 )
 
@@ -662,8 +673,8 @@ RULE_D10 = _rule(
     (ADJ,),
     numbers=(ev.SSG_XVIII,),
     design_note=(
-        "Dose 800 mg if KIT exon 9 or the neoadjuvant dose was 800 mg, else 400 mg; duration = "
-        "36 months minus the neoadjuvant months when dates allow."
+        "Dose 800 mg if exon 9 or neoadjuvant dose 800 mg; duration = 36 months minus "
+        "neoadjuvant months when dates allow."
     ),
     reads=(
         "site",
@@ -695,7 +706,8 @@ RULES_F: tuple[Rule, ...] = (
         (ADJ,),
         numbers=(ev.SSG_XVIII, ev.SSG_XVIII_EXON11),
         design_note=(
-            "Genotype unknown: provisional card (with genotype missing) plus F4 testing card."
+            "Genotype unknown at high risk → provisional adjuvant card (genotype missing) + F4 "
+            "testing."
         ),
         uses_risk_table=True,
         reads=(
@@ -720,7 +732,9 @@ RULES_F: tuple[Rule, ...] = (
         "Adjuvant imatinib for 3 years; 800 mg daily may be used.",
         ("complete resection", "modified NIH high risk", "KIT exon 9"),
         (ADJ,),
-        design_note="800 mg listed first, 400 mg as the alternative.",
+        design_note=(
+            'KIT exon 9: 800 mg listed first, 400 mg as alternative ("may be offered/used").'
+        ),
         uses_risk_table=True,
         reads=(
             "site",
@@ -749,9 +763,9 @@ RULES_F: tuple[Rule, ...] = (
         ),
         (SURV,),
         design_note=(
-            "Applies at intermediate, high or undetermined risk (at low risk F7 says the same). "
-            "BRAF V600E, NTRK fusion and unclassified wild type are included (no evidence of "
-            "adjuvant benefit; safer not to propose 3 years of a drug)."
+            "Also applied to BRAF V600E, NTRK fusion and unclassified wild type (no evidence of "
+            "benefit; safer than proposing 3 years of a drug); only at "
+            "intermediate/high/undetermined risk (F7 covers low)."
         ),
         uses_risk_table=True,
         reads=(
@@ -791,6 +805,7 @@ RULES_F: tuple[Rule, ...] = (
             "tki_history",
             "primaries",
         ),
+        design_note="Only when risk is not low/very low (genotype does not change surveillance).",
     ),
     _rule(
         "F5",
@@ -817,6 +832,10 @@ RULES_F: tuple[Rule, ...] = (
             "tki_history",
             "primaries",
         ),
+        design_note=(
+            "NCCN 1.2026 routing of rupture to the metastatic pathway and the 'longer or lifelong "
+            "therapy' clause are SECONDARY (third-party summaries)."
+        ),
     ),
     _rule(
         "F6",
@@ -827,7 +846,9 @@ RULES_F: tuple[Rule, ...] = (
         ("resected", "modified NIH intermediate", "genotype not D842V/SDH/NF1"),
         (SURV,),
         numbers=(ev.EORTC_62024,),
-        design_note="DESIGN (knowledge base).",
+        design_note=(
+            '(KB) Intermediate → surveillance with "adjuvant may be discussed"; never 3 years.'
+        ),
         uses_risk_table=True,
         reads=(
             "site",
@@ -877,8 +898,8 @@ RULES_F: tuple[Rule, ...] = (
         (SURV,),
         numbers=(ev.PERSIST_5,),
         design_note=(
-            "Made actionable: once adjuvant imatinib has ended the risk rules would otherwise "
-            "propose it again; this rule gives the surveillance card with the F8 evidence."
+            "Made actionable: adjuvant imatinib finished → surveillance card (otherwise the risk "
+            "rules would propose adjuvant imatinib again)."
         ),
         reads=(
             "site",
