@@ -16,7 +16,7 @@ from logic.case import CASE_FIELDS
 from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
 from logic.rule import Rule
-from logic.rules import advanced, emergency, localized, resected
+from logic.rules import advanced, b_small_gastric, emergency, localized, resected
 from logic.rules.data_request import RULE_P5, RULE_P6
 from logic.rules.fitness import RULE_K1
 from logic.rules.multiple import RULE_K2
@@ -73,7 +73,7 @@ def validate(rules: Iterable[Rule]) -> Mapping[str, Rule]:
 
 RULES: Mapping[str, Rule] = validate(
     (
-        *localized.RULES_B,
+        *b_small_gastric.RULES,
         *localized.RULES_C,
         resected.RULE_C4,
         resected.RULE_C5,

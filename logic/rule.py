@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from logic.case import GistCase
-from logic.recommendation import Category, Recommendation
+from logic.recommendation import Category, MissingData, Recommendation
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +41,39 @@ class Rule:
     #: For a background rule whose text depends on the case (e.g. names a drug or a score):
     #: the line folded into its hosts instead of `statement` (None: use the statement).
     fold_text: Callable[[GistCase], str | None] | None = None
+    #: For a rule in a Decision: its own condition, checked only once the decision is reached
+    #: and every rule before it in the decision has declined (None: not in a Decision).
+    when: Callable[[GistCase], bool] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one decision or pathway decides for a case: its cards, and the facts whose absence
+    left a decision unmade (reported by the data-request rule P5)."""
+
+    cards: tuple[Recommendation, ...] = ()
+    blocked: tuple[MissingData, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An ordered first-match list: once `reached(case)`, the first rule whose `when` holds makes
+    the cards, so precedence is the order of `rules`, visible as data. When none holds,
+    `otherwise` names the facts whose absence leaves the decision unmade."""
+
+    name: str
+    reached: Callable[[GistCase], bool]
+    rules: tuple[Rule, ...]
+    otherwise: Callable[[GistCase], tuple[MissingData, ...]]
+
+    def chosen(self, case: GistCase) -> Rule | None:
+        """The rule that decides this case (None: decision not reached, or no rule holds)."""
+        if not self.reached(case):
+            return None
+        return next((r for r in self.rules if r.when is not None and r.when(case)), None)
+
+    def decide(self, case: GistCase) -> Plan:
+        rule = self.chosen(case)
+        if rule is not None:
+            return Plan(tuple(rule.recommend(case)))
+        return Plan(blocked=self.otherwise(case)) if self.reached(case) else Plan()

@@ -41,9 +41,8 @@ from logic.facts import (
 from logic.knowledge import evidence as ev
 from logic.knowledge import regimens as rx
 from logic.recommendation import Category, FactUsed, MissingData, Recommendation, Regimen
-from logic.rule import Rule
+from logic.rule import Plan, Rule
 from logic.rules.common import (
-    Plan,
     background_rule,
     card_rule,
     courses_used,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from logic.case import (
@@ -38,7 +37,7 @@ from logic.recommendation import (
     Regimen,
     Risk,
 )
-from logic.rule import Rule
+from logic.rule import Plan, Rule
 
 R = TypeVar("R")
 
@@ -104,15 +103,6 @@ def per_case(plan: Callable[[GistCase], R]) -> Callable[[GistCase], R]:
             return plan(case)
 
     return wrapper
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What one pathway decides for a case: its cards, and the facts whose absence left a
-    decision unmade (reported by the data-request rule P5)."""
-
-    cards: tuple[Recommendation, ...] = ()
-    blocked: tuple[MissingData, ...] = ()
 
 
 def picker(
@@ -265,6 +255,13 @@ def fact_used(case: GistCase, name: str) -> FactUsed | None:
 def facts_used(case: GistCase, *names: str) -> tuple[FactUsed, ...]:
     found = (fact_used(case, n) for n in names)
     return tuple(f for f in found if f is not None)
+
+
+def localized_facts(case: GistCase) -> tuple[FactUsed, ...]:
+    """The facts a card about a localized, unresected primary (§1.B–§1.D) shows."""
+    return facts_used(
+        case, "site", "tumour_size", "resectability", "genotype", "eus", "mitotic_count"
+    )
 
 
 def course_text(course: TkiCourse) -> str:

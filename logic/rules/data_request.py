@@ -11,9 +11,9 @@ from __future__ import annotations
 from logic.case import FactStatus, GistCase, ResectionStatus
 from logic.facts import Pathway, definite_emergency, pathway, stale_facts
 from logic.recommendation import ELECTIVE_SURGERY, Category, Indicator, MissingData
-from logic.rule import Rule
+from logic.rule import Plan, Rule
 from logic.rules import advanced, localized, resected
-from logic.rules.common import SUMMARY_MAX, Plan, emit, missing, per_case, picker
+from logic.rules.common import SUMMARY_MAX, emit, missing, per_case, picker
 
 CITES = ("S6",)
 UNREADABLE_FACT = "unreadableRecord"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from logic.case import Certainty, Drug, EmergencyKind, GistCase
 from logic.recommendation import Category, Indicator, Recommendation
-from logic.rule import Rule
-from logic.rules.common import Plan, emergencies_used, emit, nothing, per_case, picker
+from logic.rule import Plan, Rule
+from logic.rules.common import emergencies_used, emit, nothing, per_case, picker
 
 EMERG = Category.EMERGENCY_SURGICAL_REVIEW
 #: What a trigger rule (I1–I6) reads: the emergency findings, nothing else.

@@ -1,12 +1,12 @@
-"""§1.B–§1.D (and H5): a localized primary GIST that has not been resected.
+"""§1.C–§1.D (and H5): a localized primary GIST that has not been resected.
 
-When the primary is localized and not resected: a very small gastric tumour is watched or
-resected by EUS features, growth, symptoms and mitoses (B1–B7); any other resectable tumour is
-resected (B6, C1, with the operative principles C2/C3); a marginally resectable or unresectable
-tumour goes to neoadjuvant TKI chosen by genotype (D1–D7); a course already under way before any
-resection is neoadjuvant (D13): continued and reassessed, re-evaluated urgently on growth (D12),
-reviewed when not shrinking after 6 months (D11), or operated on at maximal response (D14, with
-H5 as its evidence; D8/D9 monitoring and timing).
+When the primary is localized and not resected, logic.facts.localized_route chooses the decision: a
+small tumour goes to §1.B (logic/rules/b_small_gastric.py, one record per rule); any other
+resectable tumour is resected (C1, with the operative principles C2/C3); a marginally resectable or
+unresectable tumour goes to neoadjuvant TKI chosen by genotype (D1–D7); a course already under way
+before any resection is neoadjuvant (D13): continued and reassessed, re-evaluated urgently on
+growth (D12), reviewed when not shrinking after 6 months (D11), or operated on at maximal response
+(D14, with H5 as its evidence; D8/D9 monitoring and timing).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from logic.case import (
     GistCase,
     Resectability,
     ResponseStatus,
-    Site,
     StopReason,
     TherapySetting,
     TkiCourse,
@@ -29,45 +28,34 @@ from logic.case import (
 from logic.facts import (
     GENOTYPE_TEXT,
     IMATINIB_400_SENSITIVE,
-    Pathway,
+    LocalizedRoute,
     courses_in,
     genotype,
     is_live,
-    mitoses,
+    localized_route,
     months_on,
-    pathway,
     reference_date,
     resectability,
     response_applies_to,
-    site,
-    size_cm,
-    symptomatic,
 )
 from logic.knowledge import evidence as ev
 from logic.knowledge import regimens as rx
 from logic.recommendation import Category, FactUsed, Indicator, MissingData, Recommendation
-from logic.rule import Rule
+from logic.rule import Plan, Rule
+from logic.rules import b_small_gastric
 from logic.rules.common import (
-    Plan,
     background_rule,
     card_rule,
     courses_used,
-    emergencies_used,
     emit,
     facts_used,
+    localized_facts,
     missing,
     per_case,
 )
 from logic.rules.sequencing import next_step
 
 CITES: dict[str, tuple[str, ...]] = {
-    "B1": ("S13b", "S1", "S5", "S6"),
-    "B2": ("S13b", "S1"),
-    "B3": ("S5", "S20", "S22", "S21"),
-    "B4": ("S20", "S5", "S13b"),
-    "B5": ("S6",),
-    "B6": ("S13b",),
-    "B7": ("S13b", "S5", "S6", "S20", "S1"),
     "C1": ("S6", "S2", "S5"),
     "C2": ("S6", "S2"),
     "C3": ("S6",),
@@ -87,9 +75,6 @@ CITES: dict[str, tuple[str, ...]] = {
     "H5": ("S2",),
 }
 
-#: DESIGN: growth under surveillance = longest dimension up by at least this much over the
-#: smallest earlier measurement (endoscopic measurement varies by about 1–2 mm).
-GROWTH_CM = 0.2
 #: DESIGN: months of neoadjuvant TKI after which a still-unresectable tumour "does not shrink
 #: enough" (D11); maximal response may take 6–12 months (D9).
 NEOADJUVANT_MIN_MONTHS = 6.0
@@ -98,178 +83,33 @@ SURGERY = Category.SURGERY
 NEO = Category.NEOADJUVANT_TKI
 
 
-def _facts(case: GistCase) -> tuple[FactUsed, ...]:
-    return facts_used(
-        case, "site", "tumour_size", "resectability", "genotype", "eus", "mitotic_count"
-    )
-
-
 # --- plan ---------------------------------------------------------------------------------------
 
 
 @per_case
 def plan(case: GistCase) -> Plan:
-    if pathway(case) is not Pathway.LOCALIZED:
-        return Plan()
-    neo = courses_in(case, TherapySetting.NEOADJUVANT)
-    if neo:
-        return _on_neoadjuvant(case, neo)
-    st, sz, res = site(case), size_cm(case), resectability(case)
-    small_gastric = st is Site.STOMACH and sz is not None and sz <= 2.0
-    if res in (Resectability.MARGINALLY_RESECTABLE, Resectability.UNRESECTABLE) and not (
-        small_gastric
-    ):
-        return _neoadjuvant_start(case)
-    if st is None:
-        if sz is not None and sz > 2.0:
+    """The §1.B–§1.D decision for a localized, unresected primary, by its route."""
+    match localized_route(case):
+        case None:
+            return Plan()
+        case LocalizedRoute.NEOADJUVANT_COURSE:
+            return _on_neoadjuvant(case, courses_in(case, TherapySetting.NEOADJUVANT))
+        case LocalizedRoute.NEOADJUVANT_START:
+            return _neoadjuvant_start(case)
+        case LocalizedRoute.RESECTABLE:
             return Plan((_c1(case),))
-        return Plan(
-            blocked=(missing(case, "site", "gastric ≤2 cm may be watched; others resected"),)
-        )
-    if st is Site.STOMACH:
-        if sz is None:
+        case LocalizedRoute.SITE_UNKNOWN:
+            gap = missing(case, "site", "gastric ≤2 cm may be watched; others resected")
+            return Plan(blocked=(gap,))
+        case LocalizedRoute.SIZE_UNKNOWN:
             gap = missing(
                 case, "tumour_size", "gastric <2 cm may be watched (B1); larger → surgery"
             )
             return Plan(blocked=(gap,))
-        if sz <= 2.0:
-            return _small_gastric(case, sz)
-        return Plan((_c1(case),))
-    if sz is None or sz <= 2.0:
-        return Plan((_b6(case),))
-    return Plan((_c1(case),))
-
-
-# --- §1.B small gastric -------------------------------------------------------------------------
-
-
-def _grew(case: GistCase) -> float | None:
-    """Growth in cm over the smallest earlier measurement, when at least two sizes exist."""
-    sizes = [s.cm for s in case.size_history]
-    if case.tumour_size.is_known and case.tumour_size.value is not None:
-        sizes.append(case.tumour_size.value.cm)
-    if len(sizes) < 2:
-        return None
-    growth = sizes[-1] - min(sizes[:-1])
-    return growth if growth >= GROWTH_CM else None
-
-
-def _small_gastric(case: GistCase, sz: float) -> Plan:
-    facts = _facts(case)
-    mit = mitoses(case)
-    if mit is not None and mit > 5:
-        return Plan(
-            (
-                emit(
-                    "B5",
-                    CITES["B5"],
-                    SURGERY,
-                    f"Resect: gastric GIST {sz:g} cm with {mit:g} mitoses/5 mm² (>5)",
-                    "Endoscopic surveillance is only listed for gastric GIST ≤2 cm with ≤5 "
-                    "mitoses per 5 mm² (50 HPF); a higher count calls for resection.",
-                    facts=facts,
-                ),
-            )
-        )
-    growth = _grew(case)
-    if growth is not None or symptomatic(case):
-        why = f"growth of {growth:.1f} cm" if growth is not None else "symptoms"
-        return Plan(
-            (
-                emit(
-                    "B4",
-                    CITES["B4"],
-                    SURGERY,
-                    f"Resect: small gastric GIST under surveillance with {why}",
-                    "Growth, new symptoms such as bleeding, or a new EUS high-risk feature end "
-                    "surveillance of a small gastric GIST: resection is advised.",
-                    facts=(*facts, *emergencies_used(case.emergencies)),
-                    notes=(
-                        f"DESIGN: growth = increase of ≥{GROWTH_CM:g} cm over the smallest "
-                        "earlier measurement.",
-                    ),
-                ),
-            )
-        )
-    eus = case.eus.value if case.eus.is_known else None
-    if eus is not None and eus.present:
-        features = ", ".join(sorted(f.value for f in eus.present))
-        return Plan(
-            (
-                emit(
-                    "B2",
-                    CITES["B2"],
-                    SURGERY,
-                    f"Resect small gastric GIST: EUS high-risk feature ({features})",
-                    "Any EUS high-risk feature (irregular border, cystic spaces, ulceration, "
-                    "echogenic foci, heterogeneity) in a gastric GIST under 2 cm favours "
-                    "resection; endoscopic resection is an acceptable alternative.",
-                    facts=facts,
-                ),
-            )
-        )
-    if sz == 2.0:
-        return Plan(
-            (
-                emit(
-                    "B7",
-                    CITES["B7"],
-                    SURGERY,
-                    "Resection favoured: gastric GIST of exactly 2.0 cm (surveillance acceptable)",
-                    "At exactly 2 cm the guidelines disagree: NCCN (as summarised) and ACS use "
-                    "<2 cm for surveillance and PDQ resects 2 cm or larger, while ESMO 2009 and "
-                    "the Chinese excerpt use ≤2 cm.",
-                    facts=facts,
-                    notes=(
-                        "Surveillance is acceptable under the ≤2 cm guidelines (ESMO 2009, "
-                        "Chinese excerpt).",
-                        "DESIGN (knowledge base): surgery favoured at the 2.0 cm edge.",
-                    ),
-                ),
-            )
-        )
-    if eus is not None and len(eus.assessed) == 5:
-        return Plan(
-            (
-                emit(
-                    "B1",
-                    CITES["B1"],
-                    Category.SURVEILLANCE,
-                    f"Endoscopic/EUS surveillance: gastric GIST {sz:g} cm, "
-                    "no EUS high-risk feature",
-                    "A gastric GIST under 2 cm without EUS high-risk features may be followed by "
-                    "endoscopy/EUS; resection is also acceptable after shared decision (the "
-                    "evidence is insufficient either way). Resect if it grows, causes symptoms or "
-                    "develops a high-risk feature.",
-                    facts=facts,
-                    notes=(
-                        "Confirm the lesion is asymptomatic: symptoms are not coded in the record "
-                        "beyond bleeding or obstruction.",
-                    ),
-                ),
-            )
-        )
-    assessed = len(eus.assessed) if eus is not None else 0
-    gap = MissingData(
-        "eusFeatures",
-        f"EUS features assessed: {assessed} of 5" if eus is not None else "no EUS assessment",
-        "any high-risk feature → resection (B2); none → surveillance (B1)",
-    )
-    return Plan(blocked=(gap,))
-
-
-def _b6(case: GistCase) -> Recommendation:
-    st = site(case)
-    where = st.value if st else "non-gastric site"
-    return emit(
-        "B6",
-        CITES["B6"],
-        SURGERY,
-        f"Resect: GIST of the {where} is resected regardless of size",
-        "Non-gastric GISTs (oesophagus, small bowel, colon, rectum) are resected whatever their "
-        "size (SECONDARY: NCCN 1.2026 as summarised).",
-        facts=_facts(case),
-    )
+        case LocalizedRoute.SMALL_GASTRIC:
+            return b_small_gastric.SMALL_GASTRIC.decide(case)
+        case LocalizedRoute.NON_GASTRIC_SMALL:
+            return Plan(tuple(b_small_gastric.B6.recommend(case)))
 
 
 # --- §1.C resectable ----------------------------------------------------------------------------
@@ -304,7 +144,7 @@ def _c1(case: GistCase) -> Recommendation:
         summary,
         "A localized GIST (gastric 2 cm or more, or any non-gastric) that can be removed with "
         "acceptable morbidity is treated by surgery.",
-        facts=_facts(case),
+        facts=localized_facts(case),
         missing=gaps,
         notes=notes,
     )
@@ -316,7 +156,7 @@ def _c1(case: GistCase) -> Recommendation:
 def _neoadjuvant_start(case: GistCase) -> Plan:
     gt = genotype(case)
     res = resectability(case)
-    facts = _facts(case)
+    facts = localized_facts(case)
     how = "unresectable" if res is Resectability.UNRESECTABLE else "marginally resectable"
     if gt is None:
         gap = missing(case, "genotype", "chooses the neoadjuvant drug, or no neoadjuvant TKI")
@@ -360,7 +200,7 @@ def _neo_imatinib(
     regimens = (rx.IMATINIB_800, rx.IMATINIB_400) if exon9 else (rx.IMATINIB_400,)
     dose = "800 mg" if exon9 else "400 mg"
     gaps: list[MissingData] = []
-    facts = list(_facts(case))
+    facts = list(localized_facts(case))
     if continuing is not None:
         facts += courses_used((continuing,))
         status = response_applies_to(case, continuing)
@@ -395,7 +235,7 @@ def _neo_imatinib(
 def _no_neoadjuvant(
     case: GistCase, gt: Genotype, running: TkiCourse | None = None
 ) -> Recommendation:
-    facts = _facts(case)
+    facts = localized_facts(case)
     if running is not None:
         return _stop_ineffective_neoadjuvant(case, gt, running)
     if gt is Genotype.PDGFRA_D842V:
@@ -453,7 +293,7 @@ def _stop_ineffective_neoadjuvant(
         f"The patient is taking neoadjuvant {_drug_dose(running)}, but {GENOTYPE_TEXT[gt]} GIST "
         "is not expected to respond to imatinib. Review the course at the MDT and proceed to "
         "surgery if feasible.",
-        facts=(*_facts(case), *courses_used((running,))),
+        facts=(*localized_facts(case), *courses_used((running,))),
     )
 
 
@@ -466,7 +306,7 @@ def _on_neoadjuvant(case: GistCase, neo: tuple[TkiCourse, ...]) -> Plan:
     res = resectability(case)
     status = response_applies_to(case, last)
     months = months_on(last, _today(case))
-    facts = (*_facts(case), *facts_used(case, "response"), *courses_used(neo))
+    facts = (*localized_facts(case), *facts_used(case, "response"), *courses_used(neo))
     if not is_live(last):
         if last.stop_reason is StopReason.INTOLERANCE:
             return Plan((_d11_next(case, gt, neo, StopReason.INTOLERANCE, facts),))
@@ -679,209 +519,6 @@ _background = functools.partial(background_rule, plan, CITES)
 
 
 _SURGERY_CARDS = ("C1", "B2", "B4", "B5", "B6", "B7", "D5", "D6", "D7", "D12", "D14")
-
-RULES_B: tuple[Rule, ...] = (
-    _rule(
-        "B1",
-        "1.B",
-        "Small gastric GIST without EUS high-risk features: surveillance",
-        "Endoscopy/EUS follow-up; resection is also acceptable after shared decision.",
-        (
-            "stomach, <2 cm, localized, not resected",
-            "all five EUS features assessed, none present",
-            "no growth, symptoms or mitoses >5",
-        ),
-        (Category.SURVEILLANCE,),
-        (
-            "site",
-            "disease_state",
-            "resection",
-            "resected",
-            "resection_unknown",
-            "resectability",
-            "tumour_size",
-            "size_history",
-            "mitotic_count",
-            "eus",
-            "genotype",
-            "metastases",
-            "tki_history",
-            "emergencies",
-            "primaries",
-        ),
-        design_note=(
-            "Surveillance only when all five EUS features were assessed and none is present; "
-            "otherwise P5 requests the EUS assessment. Symptoms are only known from "
-            "bleeding/obstruction findings; the card asks to confirm the lesion is asymptomatic."
-        ),
-    ),
-    _rule(
-        "B2",
-        "1.B",
-        "Small gastric GIST with an EUS high-risk feature: resection",
-        "Resection; endoscopic resection is an acceptable alternative.",
-        ("stomach, ≤2 cm, localized", "any EUS high-risk feature present"),
-        (SURGERY,),
-        (
-            "site",
-            "disease_state",
-            "resection",
-            "resected",
-            "resection_unknown",
-            "resectability",
-            "tumour_size",
-            "size_history",
-            "mitotic_count",
-            "eus",
-            "genotype",
-            "metastases",
-            "tki_history",
-            "emergencies",
-            "primaries",
-        ),
-    ),
-    _background(
-        "B3",
-        "1.B",
-        "Surveillance interval",
-        "Once or twice a year is reasonable (ACS); ESMO 2009: EUS then periodic follow-up, "
-        "excise if it grows; one cohort: EUS every 6–12 months for lesions ≥9.5 mm, every 2–3 "
-        "years below; ESGE 2022 (undiagnosed gastric subepithelial lesions): EGD at 3–6 months, "
-        "then every 1–2 years (10–20 mm) or 2–3 years (<10 mm).",
-        ("B1", "B7"),
-        (
-            "site",
-            "disease_state",
-            "resection",
-            "resected",
-            "resection_unknown",
-            "resectability",
-            "tumour_size",
-            "size_history",
-            "mitotic_count",
-            "eus",
-            "genotype",
-            "metastases",
-            "tki_history",
-            "emergencies",
-            "primaries",
-        ),
-    ),
-    _rule(
-        "B4",
-        "1.B",
-        "Small gastric GIST under surveillance that grows or causes symptoms: resection",
-        "Switch from surveillance to resection.",
-        ("stomach, ≤2 cm", "growth over earlier measurements, or bleeding/obstruction"),
-        (SURGERY,),
-        (
-            "site",
-            "disease_state",
-            "resection",
-            "resected",
-            "resection_unknown",
-            "resectability",
-            "tumour_size",
-            "size_history",
-            "mitotic_count",
-            "eus",
-            "genotype",
-            "metastases",
-            "tki_history",
-            "emergencies",
-            "primaries",
-        ),
-        design_note=(
-            "Growth = longest dimension ≥0.2 cm above the smallest earlier measurement; any "
-            "bleeding or obstruction finding counts as symptoms."
-        ),
-    ),
-    _rule(
-        "B5",
-        "1.B",
-        "Small gastric GIST with more than 5 mitoses: resection",
-        "Resection (surveillance only for ≤2 cm and ≤5 mitoses/5 mm²).",
-        ("stomach, ≤2 cm", "mitotic count known and >5 per 5 mm²"),
-        (SURGERY,),
-        (
-            "site",
-            "disease_state",
-            "resection",
-            "resected",
-            "resection_unknown",
-            "resectability",
-            "tumour_size",
-            "mitotic_count",
-            "eus",
-            "genotype",
-            "metastases",
-            "tki_history",
-            "primaries",
-        ),
-        design_note=(
-            "Decided first among the small gastric rules (B5 > B4 > B2 > B7 > B1): one card per "
-            "small gastric tumour, in this order."
-        ),
-    ),
-    _rule(
-        "B6",
-        "1.B",
-        "Non-gastric GIST: resection regardless of size",
-        "Resect non-gastric GIST whatever the size (SECONDARY).",
-        (
-            "site not stomach, localized, not resected",
-            "≤2 cm or size unknown",
-            "not marginally resectable/unresectable",
-        ),
-        (SURGERY,),
-        (
-            "site",
-            "disease_state",
-            "resection",
-            "resected",
-            "resection_unknown",
-            "resectability",
-            "tumour_size",
-            "mitotic_count",
-            "eus",
-            "genotype",
-            "metastases",
-            "tki_history",
-            "primaries",
-        ),
-        design_note=(
-            "Non-gastric ≤2 cm (or size unknown) → surgery regardless of size; >2 cm → C1/D1 by "
-            "resectability. 'Resect non-gastric GIST regardless of size' is SECONDARY (NCCN "
-            "1.2026 as summarised on a public clinical wiki) until the NCCN/ESMO text is checked."
-        ),
-    ),
-    _rule(
-        "B7",
-        "1.B",
-        "Gastric GIST of exactly 2.0 cm: resection favoured",
-        "Surgery favoured, noting surveillance is acceptable per the ≤2 cm guidelines.",
-        ("stomach, exactly 2.0 cm", "no other B rule decides"),
-        (SURGERY,),
-        (
-            "site",
-            "disease_state",
-            "resection",
-            "resected",
-            "resection_unknown",
-            "resectability",
-            "tumour_size",
-            "size_history",
-            "mitotic_count",
-            "eus",
-            "genotype",
-            "metastases",
-            "tki_history",
-            "emergencies",
-            "primaries",
-        ),
-        design_note='Exactly 2.0 cm → surgery favoured with a "surveillance acceptable" note (KB).',
-    ),
-)
 
 RULES_C: tuple[Rule, ...] = (
     _rule(

@@ -11,8 +11,8 @@ from __future__ import annotations
 from logic.case import GistCase, PrimaryTumour
 from logic.facts import has_metastatic_disease
 from logic.recommendation import Category, MissingData
-from logic.rule import Rule
-from logic.rules.common import Plan, emit, per_case, picker
+from logic.rule import Plan, Rule
+from logic.rules.common import emit, per_case, picker
 
 CITES = ("S6",)
 

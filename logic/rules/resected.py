@@ -52,9 +52,8 @@ from logic.recommendation import (
     Recommendation,
     Regimen,
 )
-from logic.rule import Rule
+from logic.rule import Plan, Rule
 from logic.rules.common import (
-    Plan,
     card_rule,
     courses_used,
     emit,
