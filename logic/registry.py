@@ -16,10 +16,10 @@ from logic.case import CASE_FIELDS
 from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
 from logic.rule import Rule
-from logic.rules import advanced, b_small_gastric, emergency, localized, resected
-from logic.rules.data_request import RULE_P5, RULE_P6
-from logic.rules.fitness import RULE_K1
-from logic.rules.multiple import RULE_K2
+from logic.rules import advanced, b_small_gastric, i_emergency, localized, resected
+from logic.rules.k_fitness import RULE_K1
+from logic.rules.k_multiple_primaries import RULE_K2
+from logic.rules.p_data import RULE_P5, RULE_P6
 
 #: Section order of the knowledge base (§1.B … §1.K), then the data requests P5/P6 (§1.1).
 _SECTION_ORDER = "BCDEFGHIJKP"
@@ -85,7 +85,7 @@ RULES: Mapping[str, Rule] = validate(
         *resected.RULES_F_2026,
         *advanced.RULES,
         *localized.RULES_H5,
-        *emergency.RULES,
+        *i_emergency.RULES,
         RULE_K1,
         RULE_K2,
         RULE_P5,
