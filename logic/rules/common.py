@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -45,6 +46,8 @@ R = TypeVar("R")
 BACKGROUND_NOTE = "Background content: folded into the cards named, no card of its own."
 
 SUMMARY_MAX = 139
+#: How many recent cases each per-case plan remembers (a few concurrent requests).
+CACHED_CASES = 16
 
 
 def emit(
@@ -92,15 +95,26 @@ def _dedupe(items: Iterable[R]) -> tuple[R, ...]:
 
 
 def per_case(plan: Callable[[GistCase], R]) -> Callable[[GistCase], R]:
-    """Cache a pure per-case computation (cases are frozen, so equal cases share the answer)."""
-    cached = functools.lru_cache(maxsize=64)(plan)
+    """Compute a pure per-case plan once per case object, however many rules ask for it.
+
+    Keyed by the case's identity, not its value: hashing a whole frozen case (nested tuples) on
+    every rule call was a measured cost (docs/performance.md, item 4), and `evaluate` hands the
+    same object to every rule. The entry keeps the case alive, so its id cannot be reused while
+    cached; the last CACHED_CASES cases are kept."""
+    cache: dict[int, tuple[GistCase, R]] = {}
+    lock = threading.Lock()
 
     @functools.wraps(plan)
     def wrapper(case: GistCase) -> R:
-        try:
-            return cached(case)
-        except TypeError:  # an unhashable value slipped into the case: compute without cache
-            return plan(case)
+        entry = cache.get(id(case))
+        if entry is not None and entry[0] is case:
+            return entry[1]
+        result = plan(case)
+        with lock:
+            cache[id(case)] = (case, result)
+            while len(cache) > CACHED_CASES:
+                del cache[next(iter(cache))]
+        return result
 
     return wrapper
 

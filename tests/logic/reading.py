@@ -2,8 +2,8 @@
 
 A rule "reads" a field when looking at it is part of producing its card (or its folded line):
 the proxy records every GistCase field touched while the rule's `applies`, `recommend` and
-`fold_text` run for a case it applies to. The proxy is unhashable, so the per-case caches are
-bypassed and nothing read earlier hides a read.
+`fold_text` run for a case it applies to. Each rule and case gets a fresh proxy, so a plan cached
+for another rule (the per-case cache is keyed by the case object) never hides a read.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from logic.rule import Rule
 class RecordingCase:
     """Stands in for a GistCase and notes the name of every field read through it."""
 
-    __hash__ = None  # type: ignore[assignment]  # unhashable: per-case caches are skipped
+    __hash__ = None  # type: ignore[assignment]  # like a case, never a dict key by value
 
     def __init__(self, case: GistCase) -> None:
         object.__setattr__(self, "_case", case)
