@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 
 from logic.case import CASE_FIELDS
 from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
-from logic.rule import Rule
+from logic.rule import Decision, Rule
 from logic.rules import advanced, b_small_gastric, i_emergency, localized, resected
 from logic.rules.k_fitness import RULE_K1
 from logic.rules.k_multiple_primaries import RULE_K2
@@ -71,9 +71,41 @@ def validate(rules: Iterable[Rule]) -> Mapping[str, Rule]:
     return MappingProxyType(ordered)
 
 
+def records(module: ModuleType) -> tuple[Rule, ...]:
+    """Every rule record of a one-record-per-rule section module (its module-level Rules)."""
+    return tuple(value for value in vars(module).values() if isinstance(value, Rule))
+
+
+def decisions(module: ModuleType) -> tuple[Decision, ...]:
+    return tuple(value for value in vars(module).values() if isinstance(value, Decision))
+
+
+def validate_decisions(
+    found: Iterable[Decision], rules: Mapping[str, Rule], section_records: Iterable[Rule]
+) -> None:
+    """Each Decision member is a registered rule with a condition; each record with a condition
+    sits in exactly one Decision (a `when` nobody consults would be a rule that never fires)."""
+    placed: dict[str, str] = {}
+    for decision in found:
+        for rule in decision.rules:
+            if rule.when is None:
+                raise RegistryError(f"{rule.rule_id}: in decision {decision.name!r} without `when`")
+            if rules.get(rule.rule_id) is not rule:
+                raise RegistryError(f"{rule.rule_id}: in decision {decision.name!r} unregistered")
+            if rule.rule_id in placed:
+                raise RegistryError(f"{rule.rule_id}: in two decisions")
+            placed[rule.rule_id] = decision.name
+    for rule in section_records:
+        if rule.when is not None and rule.rule_id not in placed:
+            raise RegistryError(f"{rule.rule_id}: has a `when` but is in no decision")
+
+
+#: The one-record-per-rule section modules.
+SECTION_MODULES: tuple[ModuleType, ...] = (b_small_gastric,)
+
 RULES: Mapping[str, Rule] = validate(
     (
-        *b_small_gastric.RULES,
+        *(rule for module in SECTION_MODULES for rule in records(module)),
         *localized.RULES_C,
         resected.RULE_C4,
         resected.RULE_C5,
@@ -91,4 +123,10 @@ RULES: Mapping[str, Rule] = validate(
         RULE_P5,
         RULE_P6,
     )
+)
+
+validate_decisions(
+    (d for module in SECTION_MODULES for d in decisions(module)),
+    RULES,
+    (rule for module in SECTION_MODULES for rule in records(module)),
 )

@@ -72,6 +72,12 @@ class Decision:
             return None
         return next((r for r in self.rules if r.when is not None and r.when(case)), None)
 
+    def picks(self, case: GistCase, *rule_ids: str) -> bool:
+        """Whether one of these rules decides the case: a member's `applies` (or that of a
+        background rule folded into members)."""
+        rule = self.chosen(case)
+        return rule is not None and rule.rule_id in rule_ids
+
     def decide(self, case: GistCase) -> Plan:
         rule = self.chosen(case)
         if rule is not None:

@@ -1,14 +1,12 @@
 """§1.B: a very small gastric GIST (≤2 cm) is watched or resected; a non-gastric one is resected.
 
-One record per rule: its condition (`when`), its card builder, its citations and design note.
-SMALL_GASTRIC is the first-match decision for a localized, unresected gastric tumour of 2 cm or
-less (logic.facts.localized_route): B5 > B4 > B2 > B7 > B1, and the EUS assessment is asked for
-when none of them holds.
+One record per rule: its condition (`when`), its card builder, its citations, reads and design
+note; the registry collects every record of this module. SMALL_GASTRIC is the first-match
+decision for a localized, unresected gastric tumour of 2 cm or less (logic.facts.localized_route):
+B5 > B4 > B2 > B7 > B1, and the EUS assessment is asked for when none of them holds.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from logic.case import GistCase
 from logic.facts import LocalizedRoute, localized_route, mitoses, site, size_cm, symptomatic
@@ -39,16 +37,6 @@ _LOCALIZED_READS = (
 )
 #: B5 decides before growth and symptoms are looked at; the rules after it read them.
 _SMALL_GASTRIC_READS = (*_LOCALIZED_READS, "size_history", "emergencies")
-
-
-def _decided(*rule_ids: str) -> Callable[[GistCase], bool]:
-    """`applies` of a member of SMALL_GASTRIC (or of a rule folded into these members)."""
-
-    def applies(case: GistCase) -> bool:
-        rule = SMALL_GASTRIC.chosen(case)
-        return rule is not None and rule.rule_id in rule_ids
-
-    return applies
 
 
 def _size(case: GistCase) -> float:
@@ -110,7 +98,7 @@ B5 = Rule(
     reads=_LOCALIZED_READS,
     categories=(SURGERY,),
     when=_b5_when,
-    applies=_decided("B5"),
+    applies=lambda case: SMALL_GASTRIC.picks(case, "B5"),
     recommend=_b5,
     design_note=(
         "Decided first among the small gastric rules (B5 > B4 > B2 > B7 > B1): one card per "
@@ -156,7 +144,7 @@ B4 = Rule(
     reads=_SMALL_GASTRIC_READS,
     categories=(SURGERY,),
     when=_b4_when,
-    applies=_decided("B4"),
+    applies=lambda case: SMALL_GASTRIC.picks(case, "B4"),
     recommend=_b4,
     design_note=(
         "Growth = longest dimension ≥0.2 cm above the smallest earlier measurement; any "
@@ -196,7 +184,7 @@ B2 = Rule(
     reads=_SMALL_GASTRIC_READS,
     categories=(SURGERY,),
     when=_eus_present,
-    applies=_decided("B2"),
+    applies=lambda case: SMALL_GASTRIC.picks(case, "B2"),
     recommend=_b2,
 )
 
@@ -234,7 +222,7 @@ B7 = Rule(
     reads=_SMALL_GASTRIC_READS,
     categories=(SURGERY,),
     when=lambda case: size_cm(case) == 2.0,
-    applies=_decided("B7"),
+    applies=lambda case: SMALL_GASTRIC.picks(case, "B7"),
     recommend=_b7,
     design_note='Exactly 2.0 cm → surgery favoured with a "surveillance acceptable" note (KB).',
 )
@@ -278,7 +266,7 @@ B1 = Rule(
     reads=_SMALL_GASTRIC_READS,
     categories=(Category.SURVEILLANCE,),
     when=_eus_complete,
-    applies=_decided("B1"),
+    applies=lambda case: SMALL_GASTRIC.picks(case, "B1"),
     recommend=_b1,
     design_note=(
         "Surveillance only when all five EUS features were assessed and none is present; "
@@ -300,7 +288,7 @@ def _eus_gap(case: GistCase) -> tuple[MissingData, ...]:
     )
 
 
-SMALL_GASTRIC = Decision(
+SMALL_GASTRIC: Decision = Decision(
     name="localized gastric GIST of 2 cm or less",
     reached=lambda case: localized_route(case) is LocalizedRoute.SMALL_GASTRIC,
     rules=(B5, B4, B2, B7, B1),
@@ -324,7 +312,7 @@ B3 = Rule(
     citations=("S5", "S20", "S22", "S21"),
     reads=_SMALL_GASTRIC_READS,
     categories=(),
-    applies=_decided("B1", "B7"),
+    applies=lambda case: SMALL_GASTRIC.picks(case, "B1", "B7"),
     recommend=nothing,
     folds_into=("B1", "B7"),
     design_note="Background content: folded into the cards named, no card of its own.",
@@ -350,10 +338,6 @@ def _b6(case: GistCase) -> list[Recommendation]:
     ]
 
 
-def _b6_applies(case: GistCase) -> bool:
-    return localized_route(case) is LocalizedRoute.NON_GASTRIC_SMALL
-
-
 B6 = Rule(
     rule_id="B6",
     section="1.B",
@@ -367,8 +351,8 @@ B6 = Rule(
     citations=("S13b",),
     reads=_LOCALIZED_READS,
     categories=(SURGERY,),
-    when=_b6_applies,
-    applies=_b6_applies,
+    when=lambda case: True,
+    applies=lambda case: NON_GASTRIC.picks(case, "B6"),
     recommend=_b6,
     design_note=(
         "Non-gastric ≤2 cm (or size unknown) → surgery regardless of size; >2 cm → C1/D1 by "
@@ -377,5 +361,9 @@ B6 = Rule(
     ),
 )
 
-#: The §1.B rules in knowledge-base order.
-RULES: tuple[Rule, ...] = (B1, B2, B3, B4, B5, B6, B7)
+NON_GASTRIC: Decision = Decision(
+    name="localized non-gastric GIST of 2 cm or less, or of unknown size",
+    reached=lambda case: localized_route(case) is LocalizedRoute.NON_GASTRIC_SMALL,
+    rules=(B6,),
+    otherwise=lambda case: (),
+)

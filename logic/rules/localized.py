@@ -109,7 +109,7 @@ def plan(case: GistCase) -> Plan:
         case LocalizedRoute.SMALL_GASTRIC:
             return b_small_gastric.SMALL_GASTRIC.decide(case)
         case LocalizedRoute.NON_GASTRIC_SMALL:
-            return Plan(tuple(b_small_gastric.B6.recommend(case)))
+            return b_small_gastric.NON_GASTRIC.decide(case)
 
 
 # --- §1.C resectable ----------------------------------------------------------------------------

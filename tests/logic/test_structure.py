@@ -16,7 +16,13 @@ from logic.knowledge.version import (
     KNOWLEDGE_RELEASE_DATE,
     KNOWLEDGE_VERSION,
 )
-from logic.registry import RULES, RegistryError, validate
+from logic.registry import (
+    RULES,
+    RegistryError,
+    validate,
+    validate_decisions,
+)
+from logic.rule import Decision, Rule
 
 LOGIC = Path(__file__).resolve().parents[2] / "logic"
 #: The source ids of knowledge-base §8.
@@ -159,3 +165,19 @@ def test_logic_imports_neither_flask_nor_fhir(path: Path) -> None:
             names = [node.module]
         for name in names:
             assert name.split(".")[0] not in FORBIDDEN, f"{path.name} imports {name}"
+
+
+def test_registry_rejects_a_decision_that_cannot_decide() -> None:
+    b1, b2 = RULES["B1"], RULES["B2"]
+
+    def decision(*rules: Rule) -> Decision:
+        return Decision("test", lambda case: True, rules, lambda case: ())
+
+    with pytest.raises(RegistryError, match="without `when`"):
+        validate_decisions([decision(dataclasses.replace(b1, when=None))], RULES, [])
+    with pytest.raises(RegistryError, match="unregistered"):
+        validate_decisions([decision(dataclasses.replace(b1))], RULES, [])
+    with pytest.raises(RegistryError, match="two decisions"):
+        validate_decisions([decision(b1), decision(b1, b2)], RULES, [])
+    with pytest.raises(RegistryError, match="in no decision"):
+        validate_decisions([decision(b1)], RULES, [b1, b2])
