@@ -8,15 +8,16 @@ fold into registered rules.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType, ModuleType
 
-from logic.case import CASE_FIELDS
+from logic.case import CASE_FIELDS, GistCase
 from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
-from logic.rule import Decision, Rule
-from logic.rules import advanced, b_small_gastric, i_emergency, localized, resected
+from logic.rule import Decision, Rule, hosted
+from logic.rules import advanced, b_small_gastric, c_resectable, i_emergency, localized, resected
 from logic.rules.k_fitness import RULE_K1
 from logic.rules.k_multiple_primaries import RULE_K2
 from logic.rules.p_data import RULE_P5, RULE_P6
@@ -100,28 +101,48 @@ def validate_decisions(
             raise RegistryError(f"{rule.rule_id}: has a `when` but is in no decision")
 
 
+def bind_hosts(rules: Iterable[Rule]) -> list[Rule]:
+    """Give each background rule whose `applies` is `hosted` its real check: one of the rules
+    it folds into applies (unknown hosts are left for `validate` to report)."""
+    listed = list(rules)
+    by_id = {rule.rule_id: rule for rule in listed}
+
+    def any_host(hosts: tuple[Rule, ...]) -> Callable[[GistCase], bool]:
+        return lambda case: any(host.applies(case) for host in hosts)
+
+    return [
+        dataclasses.replace(
+            rule, applies=any_host(tuple(by_id[h] for h in rule.folds_into if h in by_id))
+        )
+        if rule.applies is hosted
+        else rule
+        for rule in listed
+    ]
+
+
 #: The one-record-per-rule section modules.
-SECTION_MODULES: tuple[ModuleType, ...] = (b_small_gastric,)
+SECTION_MODULES: tuple[ModuleType, ...] = (b_small_gastric, c_resectable)
 
 RULES: Mapping[str, Rule] = validate(
-    (
-        *(rule for module in SECTION_MODULES for rule in records(module)),
-        *localized.RULES_C,
-        resected.RULE_C4,
-        resected.RULE_C5,
-        *localized.RULES_D,
-        *localized.RULES_D_2026,
-        resected.RULE_D10,
-        resected.RULE_E3,
-        *resected.RULES_F,
-        *resected.RULES_F_2026,
-        *advanced.RULES,
-        *localized.RULES_H5,
-        *i_emergency.RULES,
-        RULE_K1,
-        RULE_K2,
-        RULE_P5,
-        RULE_P6,
+    bind_hosts(
+        (
+            *(rule for module in SECTION_MODULES for rule in records(module)),
+            resected.RULE_C4,
+            resected.RULE_C5,
+            *localized.RULES_D,
+            *localized.RULES_D_2026,
+            resected.RULE_D10,
+            resected.RULE_E3,
+            *resected.RULES_F,
+            *resected.RULES_F_2026,
+            *advanced.RULES,
+            *localized.RULES_H5,
+            *i_emergency.RULES,
+            RULE_K1,
+            RULE_K2,
+            RULE_P5,
+            RULE_P6,
+        )
     )
 )
 

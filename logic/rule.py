@@ -46,6 +46,12 @@ class Rule:
     when: Callable[[GistCase], bool] | None = None
 
 
+def hosted(case: GistCase) -> bool:
+    """The `applies` of a background rule that applies exactly when one of the rules it folds
+    into applies; logic.registry replaces it by that check (it never runs itself)."""
+    raise RuntimeError("a hosted background rule is bound by logic.registry before use")
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What one decision or pathway decides for a case: its cards, and the facts whose absence

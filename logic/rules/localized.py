@@ -42,7 +42,7 @@ from logic.knowledge import evidence as ev
 from logic.knowledge import regimens as rx
 from logic.recommendation import Category, FactUsed, Indicator, MissingData, Recommendation
 from logic.rule import Plan, Rule
-from logic.rules import b_small_gastric
+from logic.rules import b_small_gastric, c_resectable
 from logic.rules.common import (
     background_rule,
     card_rule,
@@ -56,9 +56,6 @@ from logic.rules.common import (
 from logic.rules.sequencing import next_step
 
 CITES: dict[str, tuple[str, ...]] = {
-    "C1": ("S6", "S2", "S5"),
-    "C2": ("S6", "S2"),
-    "C3": ("S6",),
     "D1": ("S1", "S5", "S6", "S13b"),
     "D2": ("S5", "S6", "S12"),
     "D3": ("S6",),
@@ -97,7 +94,7 @@ def plan(case: GistCase) -> Plan:
         case LocalizedRoute.NEOADJUVANT_START:
             return _neoadjuvant_start(case)
         case LocalizedRoute.RESECTABLE:
-            return Plan((_c1(case),))
+            return c_resectable.RESECTABLE.decide(case)
         case LocalizedRoute.SITE_UNKNOWN:
             gap = missing(case, "site", "gastric ≤2 cm may be watched; others resected")
             return Plan(blocked=(gap,))
@@ -110,44 +107,6 @@ def plan(case: GistCase) -> Plan:
             return b_small_gastric.SMALL_GASTRIC.decide(case)
         case LocalizedRoute.NON_GASTRIC_SMALL:
             return b_small_gastric.NON_GASTRIC.decide(case)
-
-
-# --- §1.C resectable ----------------------------------------------------------------------------
-
-
-def _c1(case: GistCase) -> Recommendation:
-    res = resectability(case)
-    gaps: tuple[MissingData, ...] = ()
-    notes: list[str] = []
-    if res is None:
-        gaps = (
-            missing(
-                case,
-                "resectability",
-                "marginally resectable or unresectable → neoadjuvant TKI (D1) instead",
-            ),
-        )
-        notes.append(
-            "DESIGN: resectability not recorded — surgical referral is proposed so the surgeon "
-            "can assess it; needing a major resection (e.g. duodenum, rectum, oesophagogastric "
-            "junction) would switch to neoadjuvant TKI (D1)."
-        )
-    summary = (
-        "Surgical resection of the localized GIST (R0, intact pseudocapsule)"
-        if res is not None
-        else "Surgical referral for resection; confirm resectability (neoadjuvant TKI if major)"
-    )
-    return emit(
-        "C1",
-        CITES["C1"],
-        SURGERY,
-        summary,
-        "A localized GIST (gastric 2 cm or more, or any non-gastric) that can be removed with "
-        "acceptable morbidity is treated by surgery.",
-        facts=localized_facts(case),
-        missing=gaps,
-        notes=notes,
-    )
 
 
 # --- §1.D neoadjuvant ---------------------------------------------------------------------------
@@ -517,95 +476,6 @@ _rule = functools.partial(card_rule, plan, CITES)
 
 _background = functools.partial(background_rule, plan, CITES)
 
-
-_SURGERY_CARDS = ("C1", "B2", "B4", "B5", "B6", "B7", "D5", "D6", "D7", "D12", "D14")
-
-RULES_C: tuple[Rule, ...] = (
-    _rule(
-        "C1",
-        "1.C",
-        "Localized resectable GIST: surgery",
-        "Surgical resection.",
-        (
-            "localized, not resected",
-            "gastric >2 cm or non-gastric >2 cm",
-            "resectable (or resectability not recorded: provisional referral)",
-        ),
-        (SURGERY,),
-        (
-            "site",
-            "disease_state",
-            "resection",
-            "resected",
-            "resection_unknown",
-            "resectability",
-            "tumour_size",
-            "mitotic_count",
-            "eus",
-            "genotype",
-            "metastases",
-            "tki_history",
-            "primaries",
-        ),
-        design_note=(
-            "Resectability unknown → provisional surgical-referral card naming resectability as "
-            "missing (surgeons assess it) + P5; note that major-resection sites switch to "
-            "neoadjuvant TKI."
-        ),
-    ),
-    _background(
-        "C2",
-        "1.C",
-        "Operative principles",
-        "Complete gross resection with an intact pseudocapsule and negative microscopic margins "
-        "(R0); wide margins are unnecessary; handle gently to avoid rupture; no routine "
-        "lymphadenectomy (except SDH-deficient GIST with enlarged or involved nodes); "
-        "laparoscopic resection (e.g. gastric wedge) when anatomically feasible.",
-        _SURGERY_CARDS,
-        (
-            "site",
-            "disease_state",
-            "resection",
-            "resected",
-            "resection_unknown",
-            "resectability",
-            "tumour_size",
-            "size_history",
-            "mitotic_count",
-            "eus",
-            "genotype",
-            "metastases",
-            "tki_history",
-            "response",
-            "emergencies",
-            "primaries",
-            "as_of",
-        ),
-    ),
-    _background(
-        "C3",
-        "1.C",
-        "Biopsy before surgery",
-        "A biopsy is not required for a localized resectable lesion with classic imaging; if "
-        "sampled, EUS-guided FNA is preferred over percutaneous biopsy (bleeding and seeding).",
-        ("C1",),
-        (
-            "site",
-            "disease_state",
-            "resection",
-            "resected",
-            "resection_unknown",
-            "resectability",
-            "tumour_size",
-            "mitotic_count",
-            "eus",
-            "genotype",
-            "metastases",
-            "tki_history",
-            "primaries",
-        ),
-    ),
-)
 
 RULES_D: tuple[Rule, ...] = (
     _rule(
