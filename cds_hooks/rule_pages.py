@@ -23,10 +23,10 @@ from logic.knowledge.citations import CITATIONS
 from logic.knowledge.primary_references import SECONDARY_SOURCES, references_for
 from logic.knowledge.risk_tables import AFIP_COLUMNS, AFIP_TABLE, NIH_MODIFIED_ROWS
 from logic.knowledge.rule_sections import OTHER_SITUATION, SITUATIONS, section_title, situation_of
-from logic.knowledge.wording import BUILD_NOTES, ENGINEERING_MARKERS
+from logic.knowledge.wording import ENGINEERING_MARKERS
 from logic.recommendation import NihRisk
 from logic.registry import RULES
-from logic.rules.base import Rule
+from logic.rule import Rule
 
 bp = Blueprint(
     "rule_pages",
@@ -186,10 +186,9 @@ def references_of(rule: Rule) -> list[dict[str, Any]]:
 
 
 def build_notes(rule: Rule) -> list[str]:
-    """How this rule was built: its design note, the notes kept off its cards, and the
+    """How this rule was built: its design note (from the rule record) and the
     knowledge-engineering sentences of its own and its background rules' statements."""
     notes = [rule.design_note] if rule.design_note else []
-    notes += BUILD_NOTES.get(rule.rule_id, ())
     texts = [rule.statement]
     texts += [r.statement for r in RULES.values() if rule.rule_id in r.folds_into]
     for text in texts:

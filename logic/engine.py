@@ -11,11 +11,11 @@ import dataclasses
 from collections.abc import Mapping
 
 from logic.case import GistCase, ResectionStatus
+from logic.facts import definite_emergency
 from logic.recommendation import ELECTIVE_SURGERY, Category, Indicator, Recommendation
 from logic.registry import RULES
-from logic.rules.base import Rule
-from logic.rules.fitness import apply_fitness
-from logic.rules.situation import definite_emergency
+from logic.rule import Rule
+from logic.rules.k_fitness import apply_fitness
 
 #: Cards that assume the disease is quiet (I8): not shown beside a definite emergency.
 CALM_COURSE = frozenset({Category.SURVEILLANCE})

@@ -1,23 +1,26 @@
 """All guideline rules, in knowledge-base order, validated at import (fail fast).
 
-Checks: unique ids; every citation exists in CITATIONS; every name in `reads` is a GistCase
-field; categories are Category members; background rules fold into registered rules.
+Checks: unique ids; a title, statement and conditions (the rule page shows them); every
+citation exists in CITATIONS; every name in `reads` is a GistCase field (tests/logic/test_reads.py
+checks they are the fields it really reads); categories are Category members; background rules
+fold into registered rules.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType, ModuleType
 
-from logic.case import CASE_FIELDS
+from logic.case import CASE_FIELDS, GistCase
 from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
-from logic.rules import advanced, emergency, localized, resected
-from logic.rules.base import Rule
-from logic.rules.data_request import RULE_P5, RULE_P6
-from logic.rules.fitness import RULE_K1
-from logic.rules.multiple import RULE_K2
+from logic.rule import Decision, Rule, hosted
+from logic.rules import advanced, b_small_gastric, c_resectable, i_emergency, localized, resected
+from logic.rules.k_fitness import RULE_K1
+from logic.rules.k_multiple_primaries import RULE_K2
+from logic.rules.p_data import RULE_P5, RULE_P6
 
 #: Section order of the knowledge base (§1.B … §1.K), then the data requests P5/P6 (§1.1).
 _SECTION_ORDER = "BCDEFGHIJKP"
@@ -40,6 +43,12 @@ def validate(rules: Iterable[Rule]) -> Mapping[str, Rule]:
     for rule in sorted(rules, key=_order):
         if rule.rule_id in ordered:
             raise RegistryError(f"duplicate rule id {rule.rule_id}")
+        if not rule.title.strip():
+            raise RegistryError(f"{rule.rule_id}: no title")
+        if not rule.statement.strip():
+            raise RegistryError(f"{rule.rule_id}: no statement")
+        if not rule.conditions:
+            raise RegistryError(f"{rule.rule_id}: no condition")
         if not rule.citations:
             raise RegistryError(f"{rule.rule_id}: no citation")
         for cid in rule.citations:
@@ -63,24 +72,82 @@ def validate(rules: Iterable[Rule]) -> Mapping[str, Rule]:
     return MappingProxyType(ordered)
 
 
+def records(module: ModuleType) -> tuple[Rule, ...]:
+    """Every rule record of a one-record-per-rule section module (its module-level Rules)."""
+    return tuple(value for value in vars(module).values() if isinstance(value, Rule))
+
+
+def decisions(module: ModuleType) -> tuple[Decision, ...]:
+    return tuple(value for value in vars(module).values() if isinstance(value, Decision))
+
+
+def validate_decisions(
+    found: Iterable[Decision], rules: Mapping[str, Rule], section_records: Iterable[Rule]
+) -> None:
+    """Each Decision member is a registered rule with a condition; each record with a condition
+    sits in exactly one Decision (a `when` nobody consults would be a rule that never fires)."""
+    placed: dict[str, str] = {}
+    for decision in found:
+        for rule in decision.rules:
+            if rule.when is None:
+                raise RegistryError(f"{rule.rule_id}: in decision {decision.name!r} without `when`")
+            if rules.get(rule.rule_id) is not rule:
+                raise RegistryError(f"{rule.rule_id}: in decision {decision.name!r} unregistered")
+            if rule.rule_id in placed:
+                raise RegistryError(f"{rule.rule_id}: in two decisions")
+            placed[rule.rule_id] = decision.name
+    for rule in section_records:
+        if rule.when is not None and rule.rule_id not in placed:
+            raise RegistryError(f"{rule.rule_id}: has a `when` but is in no decision")
+
+
+def bind_hosts(rules: Iterable[Rule]) -> list[Rule]:
+    """Give each background rule whose `applies` is `hosted` its real check: one of the rules
+    it folds into applies (unknown hosts are left for `validate` to report)."""
+    listed = list(rules)
+    by_id = {rule.rule_id: rule for rule in listed}
+
+    def any_host(hosts: tuple[Rule, ...]) -> Callable[[GistCase], bool]:
+        return lambda case: any(host.applies(case) for host in hosts)
+
+    return [
+        dataclasses.replace(
+            rule, applies=any_host(tuple(by_id[h] for h in rule.folds_into if h in by_id))
+        )
+        if rule.applies is hosted
+        else rule
+        for rule in listed
+    ]
+
+
+#: The one-record-per-rule section modules.
+SECTION_MODULES: tuple[ModuleType, ...] = (b_small_gastric, c_resectable)
+
 RULES: Mapping[str, Rule] = validate(
-    (
-        *localized.RULES_B,
-        *localized.RULES_C,
-        resected.RULE_C4,
-        resected.RULE_C5,
-        *localized.RULES_D,
-        *localized.RULES_D_2026,
-        resected.RULE_D10,
-        resected.RULE_E3,
-        *resected.RULES_F,
-        *resected.RULES_F_2026,
-        *advanced.RULES,
-        *localized.RULES_H5,
-        *emergency.RULES,
-        RULE_K1,
-        RULE_K2,
-        RULE_P5,
-        RULE_P6,
+    bind_hosts(
+        (
+            *(rule for module in SECTION_MODULES for rule in records(module)),
+            resected.RULE_C4,
+            resected.RULE_C5,
+            *localized.RULES_D,
+            *localized.RULES_D_2026,
+            resected.RULE_D10,
+            resected.RULE_E3,
+            *resected.RULES_F,
+            *resected.RULES_F_2026,
+            *advanced.RULES,
+            *localized.RULES_H5,
+            *i_emergency.RULES,
+            RULE_K1,
+            RULE_K2,
+            RULE_P5,
+            RULE_P6,
+        )
     )
+)
+
+validate_decisions(
+    (d for module in SECTION_MODULES for d in decisions(module)),
+    RULES,
+    (rule for module in SECTION_MODULES for rule in records(module)),
 )

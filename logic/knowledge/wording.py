@@ -100,35 +100,6 @@ CLINICIAN_PHRASES: Mapping[str, str] = MappingProxyType(
     }
 )
 
-#: Notes moved off the cards of a rule onto its page ("How this rule was built").
-BUILD_NOTES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "H1": (
-            "The Chinese guideline excerpt (seed) is a machine translation; its surgical "
-            "indications were read with the caveats of knowledge-base §0.",
-        ),
-        "H2": (
-            "The Chinese guideline excerpt (seed) is a machine translation; its surgical "
-            "indications were read with the caveats of knowledge-base §0.",
-        ),
-        "H3": (
-            "The Chinese excerpt's sentence recommending surgery for extensive progression is a "
-            "translation error; it is encoded as not recommended, as in every other source.",
-        ),
-        "G4": ("NTRK options and doses are SECONDARY: NCCN 1.2026 as re-encoded, doses from a "
-               "public regimen table; no primary trial reference was verified.",),
-        "G5": ("BRAF V600E option and doses are SECONDARY: NCCN 1.2026 as re-encoded, doses from "
-               "a public regimen table; no primary trial reference was verified.",),
-        "G14": ("The D842V sequence after avapritinib is SECONDARY (NCCN 1.2026 as re-encoded).",),
-        "B6": ("'Resect non-gastric GIST regardless of size' is SECONDARY (NCCN 1.2026 as "
-               "summarised on a public clinical wiki) until the NCCN/ESMO text is checked.",),
-        "F5": ("NCCN 1.2026 routing of rupture to the metastatic pathway and the 'longer or "
-               "lifelong therapy' clause are SECONDARY (third-party summaries).",),
-        "C5": ("The R2/rupture routing to the systemic pathway is SECONDARY (NCCN 1.2026 as "
-               "re-encoded).",),
-    }
-)  # fmt: skip
-
 #: For a data-needed card: what each plausible value of a missing fact would lead to.
 WHAT_IF: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {

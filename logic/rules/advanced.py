@@ -24,12 +24,25 @@ from logic.case import (
     TherapySetting,
     TkiCourse,
 )
+from logic.facts import (
+    GENOTYPE_TEXT,
+    IMATINIB_400_SENSITIVE,
+    Pathway,
+    courses_in,
+    genotype,
+    has_metastatic_disease,
+    is_live,
+    months_on,
+    pathway,
+    reference_date,
+    resectability,
+    response_applies_to,
+)
 from logic.knowledge import evidence as ev
 from logic.knowledge import regimens as rx
 from logic.recommendation import Category, FactUsed, MissingData, Recommendation, Regimen
-from logic.rules.base import Rule
+from logic.rule import Plan, Rule
 from logic.rules.common import (
-    Plan,
     background_rule,
     card_rule,
     courses_used,
@@ -44,20 +57,6 @@ from logic.rules.sequencing import (
     first_step,
     line_count,
     next_step,
-)
-from logic.rules.situation import (
-    GENOTYPE_TEXT,
-    IMATINIB_400_SENSITIVE,
-    Pathway,
-    courses_in,
-    genotype,
-    has_metastatic_disease,
-    is_live,
-    months_on,
-    pathway,
-    reference_date,
-    resectability,
-    response_applies_to,
 )
 
 #: Progressing lesions that still count as focal/limited progression (MSKCC: exactly one; the
@@ -607,13 +606,11 @@ def _trial(case: GistCase, reason: str, gaps: Sequence[MissingData] = ()) -> Rec
 
 # --- rules --------------------------------------------------------------------------------------
 
-_READS_G = ("disease_state", "genotype", "tki_history", "response", "metastases", "margin")
+
+_rule = functools.partial(card_rule, plan, CITES)
 
 
-_rule = functools.partial(card_rule, plan, CITES, reads=_READS_G)
-
-
-_background = functools.partial(background_rule, plan, CITES, reads=_READS_G)
+_background = functools.partial(background_rule, plan, CITES)
 
 
 FIRST, NEXT, CONT = (
@@ -638,9 +635,18 @@ RULES: tuple[Rule, ...] = (
         (FIRST, NEXT, CONT, Category.MUTATION_TESTING),
         numbers=(ev.IMATINIB_ADVANCED,),
         design_note=(
-            "Genotype unknown: a provisional imatinib 400 mg card plus a mutation-testing card. "
-            "Wild type not further classified: the G19 work-up card (no drug until it is done). "
-            "Continue cards for imatinib ≤400 mg carry this rule id."
+            "Genotype unknown → provisional imatinib 400 + mutation-testing card. Wild type not "
+            "further classified → subtyping card (SDH/NTRK/BRAF) and no drug (KB gives none)."
+        ),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
         ),
     ),
     _rule(
@@ -650,6 +656,14 @@ RULES: tuple[Rule, ...] = (
         "KIT exon 9: imatinib 800 mg daily (400 mg twice daily).",
         ("advanced disease, no TKI line yet", "KIT exon 9"),
         (FIRST, CONT),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G3",
@@ -660,6 +674,14 @@ RULES: tuple[Rule, ...] = (
         ("advanced disease", "PDGFRA D842V", "avapritinib not yet given"),
         (FIRST, NEXT, CONT),
         numbers=(ev.NAVIGATOR,),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G4",
@@ -669,6 +691,18 @@ RULES: tuple[Rule, ...] = (
         "also listed); ask for pathology review (some are not GIST). SECONDARY.",
         ("advanced disease", "NTRK fusion"),
         (FIRST, NEXT, CONT),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
+        design_note=(
+            "NTRK options and doses are SECONDARY: NCCN 1.2026 as re-encoded, doses from a public "
+            "regimen table; no primary trial reference was verified."
+        ),
     ),
     _rule(
         "G5",
@@ -677,7 +711,19 @@ RULES: tuple[Rule, ...] = (
         "BRAF V600E: dabrafenib 150 mg twice daily with trametinib 2 mg daily. SECONDARY.",
         ("advanced disease", "BRAF V600E"),
         (FIRST, NEXT, CONT),
-        design_note="One combination Regimen; dose_mg_per_day is the dabrafenib dose.",
+        design_note=(
+            "One combination Regimen; dose_mg_per_day is the dabrafenib dose. BRAF V600E option "
+            "and doses are SECONDARY: NCCN 1.2026 as re-encoded, doses from a public regimen "
+            "table; no primary trial reference was verified."
+        ),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G6",
@@ -687,6 +733,14 @@ RULES: tuple[Rule, ...] = (
         "responses; the course is often indolent; a clinical trial is encouraged (G15).",
         ("advanced disease", "SDH-deficient or NF1-associated"),
         (FIRST, NEXT),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G7",
@@ -697,9 +751,17 @@ RULES: tuple[Rule, ...] = (
         (FIRST, NEXT, CONT),
         numbers=(ev.IMATINIB_ESCALATION, ev.SUNITINIB_PHASE3),
         design_note=(
-            "Shown as line 2 (the sunitinib option starts line 2; escalation stays in line 1 "
-            "by the §1.0 convention). Unknown imatinib dose: both options, with the dose named "
-            "as missing. Continue cards for an escalated non-exon-9 imatinib carry this id."
+            "Shown as line 2 (sunitinib option opens line 2; escalation stays in line 1 by the KB "
+            "§1.0 convention and does not increase the count later). Unknown imatinib dose → both "
+            "options, dose named as missing."
+        ),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
         ),
     ),
     _rule(
@@ -710,6 +772,14 @@ RULES: tuple[Rule, ...] = (
         ("last advanced course imatinib, stopped for intolerance",),
         (FIRST, NEXT),
         numbers=(ev.SUNITINIB_PHASE3,),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G9",
@@ -723,8 +793,15 @@ RULES: tuple[Rule, ...] = (
         (NEXT, CONT),
         numbers=(ev.SUNITINIB_PHASE3,),
         design_note=(
-            "Listed in the knowledge base as the second-line drug row; used as the rule for "
-            "progression on imatinib already at 800 mg and for continuing sunitinib."
+            "Progression on imatinib 800 mg (exon 9 or escalated) → sunitinib, under the G9 row."
+        ),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
         ),
     ),
     _rule(
@@ -735,6 +812,14 @@ RULES: tuple[Rule, ...] = (
         ("progression or intolerance after imatinib and sunitinib",),
         (NEXT, CONT),
         numbers=(ev.GRID,),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G11",
@@ -745,6 +830,14 @@ RULES: tuple[Rule, ...] = (
         ("progression or intolerance after imatinib, sunitinib and regorafenib",),
         (NEXT, CONT),
         numbers=(ev.INVICTUS, ev.INTRIGUE),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G12",
@@ -754,6 +847,14 @@ RULES: tuple[Rule, ...] = (
         ("progression after imatinib, sunitinib, regorafenib and ripretinib",),
         (NEXT, CONT),
         numbers=(ev.SORAFENIB_PHASE2, ev.NILOTINIB_PHASE3, ev.PAZOGIST),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G13",
@@ -764,9 +865,10 @@ RULES: tuple[Rule, ...] = (
         (NEXT, CONT),
         numbers=(ev.VOYAGER,),
         design_note=(
-            "Patient-view form of the constraint: a warning card when avapritinib is given too "
-            "early, proposing the standard sequence; after the three drugs it is a continue card."
+            "Patient-view form: active avapritinib in non-D842V disease before imatinib + "
+            "sunitinib + regorafenib → warning card proposing the standard sequence."
         ),
+        reads=("disease_state", "genotype", "tki_history"),
     ),
     _rule(
         "G14",
@@ -775,6 +877,17 @@ RULES: tuple[Rule, ...] = (
         "After avapritinib: dasatinib, later ripretinib. SECONDARY (NCCN 1.2026 re-encoded).",
         ("PDGFRA D842V", "avapritinib given"),
         (NEXT, CONT),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
+        design_note=(
+            "The D842V sequence after avapritinib is SECONDARY (NCCN 1.2026 as re-encoded)."
+        ),
     ),
     _rule(
         "G15",
@@ -784,6 +897,14 @@ RULES: tuple[Rule, ...] = (
         "and for SDH-deficient or NF1-related GIST.",
         ("standard lines exhausted", "or SDH-deficient / NF1-associated advanced disease"),
         (Category.CLINICAL_TRIAL,),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G16",
@@ -795,8 +916,16 @@ RULES: tuple[Rule, ...] = (
         ("recurrent disease, no advanced line yet", "imatinib-sensitive or unknown genotype"),
         (FIRST,),
         design_note=(
-            "Recurrence during adjuvant imatinib (or after it stopped for progression) is "
-            "treated as imatinib 400 mg failure: imatinib 800 mg or sunitinib, shown as line 1."
+            "Recurrence after adjuvant imatinib was completed or stopped for another reason → "
+            "restart imatinib (line 1)."
+        ),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
         ),
     ),
     _background(
@@ -805,6 +934,16 @@ RULES: tuple[Rule, ...] = (
         "Interactions and toxicity",
         "CYP3A4-interacting drugs and toxicity may need dose modification or substitution.",
         _TKI_CARDS,
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G19",
@@ -815,6 +954,14 @@ RULES: tuple[Rule, ...] = (
         "(imatinib is unlikely to help); offer a clinical trial or specialised centre (G15).",
         ("advanced disease", "KIT and PDGFRA wild type, no other subtype recorded"),
         (Category.MUTATION_TESTING,),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "G18",
@@ -832,9 +979,20 @@ RULES: tuple[Rule, ...] = (
         (NEXT,),
         numbers=(ev.IMATINIB_ESCALATION, ev.SUNITINIB_PHASE3),
         design_note=(
-            "DESIGN from G7 and G16 (knowledge base §1.K). The course setting is decided in "
-            "fhir_mappings/therapy_lines.py; a recurrence after adjuvant imatinib was completed "
-            "or stopped for another reason stays G16."
+            "(KB §1.K) Metastasis/recurrence first dated while adjuvant or neoadjuvant imatinib "
+            "was active (course end after that date or no end), or the course stopped for "
+            "progression: the course becomes advanced line 1 (`TkiCourse.started_as` keeps its "
+            "origin) and the card is G18, line 2, with the G7 options (sunitinib when 800 mg was "
+            "already given). A recurrence recorded on the Condition without any date cannot be "
+            "placed and keeps the earlier reading."
+        ),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
         ),
     ),
     _rule(
@@ -845,8 +1003,21 @@ RULES: tuple[Rule, ...] = (
         "of stability and before about 2 years.",
         ("metastatic/recurrent", "on TKI, responding or stable", "resectability: resectable"),
         (Category.METASTASECTOMY,),
-        reads=(*_READS_G, "resectability"),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
         numbers=(ev.MSKCC_RESPONSIVE, ev.RAUT_STABLE),
+        design_note=(
+            "The Chinese guideline excerpt (seed) is a machine translation; its surgical "
+            "indications were read with the caveats of knowledge-base §0."
+        ),
     ),
     _rule(
         "H2",
@@ -856,12 +1027,21 @@ RULES: tuple[Rule, ...] = (
         "adjusted TKI.",
         ("metastatic/recurrent", f"≤{LIMITED_MAX_LESIONS} progressing lesion", "not unresectable"),
         (Category.METASTASECTOMY,),
-        reads=(*_READS_G, "resectability"),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
         numbers=(ev.MSKCC_FOCAL, ev.RAUT_LIMITED),
         design_note=(
-            "Focal = at most LIMITED_MAX_LESIONS (1, MSKCC) progressing lesions. A next-line "
-            "card is also given, noting that continuing the TKI with local treatment is an "
-            "alternative. Unknown resectability: card kept, resectability named as missing."
+            "Focal = 1 progressing lesion (LIMITED_MAX_LESIONS, MSKCC). A next-line card is also "
+            "given, noting that continuing the TKI with local treatment is an alternative. "
+            "Unknown lesion count → next line + P5 for progressing lesions. The Chinese guideline "
+            "excerpt (seed) is a machine translation; its surgical indications were read with the "
+            "caveats of knowledge-base §0."
         ),
     ),
     _rule(
@@ -873,6 +1053,20 @@ RULES: tuple[Rule, ...] = (
         ("metastatic/recurrent", "more than one progressing lesion"),
         (Category.SURGERY_NOT_INDICATED,),
         numbers=(ev.MSKCC_MULTIFOCAL, ev.RAUT_GENERALISED),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
+        design_note=(
+            "(KB §0) Chinese excerpt sentence recommending surgery for extensive progression "
+            "encoded as not recommended. The Chinese excerpt's sentence recommending surgery for "
+            "extensive progression is a translation error; it is encoded as not recommended, as "
+            "in every other source."
+        ),
     ),
     _rule(
         "H4",
@@ -881,8 +1075,17 @@ RULES: tuple[Rule, ...] = (
         "Start first-line TKI and re-evaluate for surgery (H1) rather than operating first.",
         ("metastatic/recurrent", "no TKI line yet", "resectability: resectable"),
         (Category.SURGERY_NOT_INDICATED,),
-        reads=(*_READS_G, "resectability"),
-        design_note="DESIGN (knowledge base): TKI line 1 first, then re-evaluate.",
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
+        design_note=(
+            "(KB) TKI-naive, resectable metastases → surgery-not-indicated card + first-line TKI."
+        ),
     ),
     _background(
         "H6",
@@ -891,6 +1094,16 @@ RULES: tuple[Rule, ...] = (
         "Good outcomes after surgery for stable or limited progression may reflect patient "
         "selection; no randomized trial has proven the benefit.",
         ("H1", "H2"),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _background(
         "H7",
@@ -900,6 +1113,16 @@ RULES: tuple[Rule, ...] = (
         "(Demetri 2007); NCCN 1.2026 (SECONDARY) likewise continues TKI in responding disease and "
         "considers surgery or ablation for focal progression. ESMO 2022 was not consulted.",
         ("H1", "H2", "H3"),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _rule(
         "J1",
@@ -912,11 +1135,19 @@ RULES: tuple[Rule, ...] = (
             "not judged unresectable",
         ),
         (Category.LIVER_DIRECTED_THERAPY,),
-        reads=(*_READS_G, "resectability"),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
         numbers=(ev.NCT06038552, ev.NCT06038552_NED),
         design_note=(
-            "Abdominal sites counted are liver and peritoneum; lung, bone, nodes or other "
-            "sites exclude J1. Unknown resectability: card kept, resectability named missing."
+            "Abdominal sites counted: liver and peritoneum; lung, bone, nodes, other exclude J1."
         ),
     ),
     _rule(
@@ -930,11 +1161,17 @@ RULES: tuple[Rule, ...] = (
             "responding or stable on TKI",
         ),
         (Category.LIVER_DIRECTED_THERAPY,),
-        reads=(*_READS_G, "resectability"),
+        reads=(
+            "disease_state",
+            "resectability",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
         numbers=(ev.NCT06038552, ev.YANG_ABLATION),
         design_note=(
-            "Only for disease controlled on TKI (the knowledge base is silent on response); in "
-            "progression the H2/H3 rules decide local treatment."
+            "Only for disease controlled on TKI; in progression H2/H3 decide local treatment."
         ),
     ),
     _background(
@@ -946,6 +1183,16 @@ RULES: tuple[Rule, ...] = (
         "associated with survival (observational).",
         ("J1", "J2"),
         numbers=(ev.NCT06038552, ev.NCT06038552_NED),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _background(
         "J4",
@@ -955,6 +1202,16 @@ RULES: tuple[Rule, ...] = (
         "but lower progression-free survival (retrospective).",
         ("J1", "J2"),
         numbers=(ev.YANG_ABLATION,),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
     _background(
         "J5",
@@ -963,5 +1220,15 @@ RULES: tuple[Rule, ...] = (
         "Local treatment does not replace systemic TKI therapy; oligometastatic surgery only "
         "after multidisciplinary consultation.",
         ("J1", "J2", "H1", "H2"),
+        reads=(
+            "disease_state",
+            "resection",
+            "resectability",
+            "tumour_size",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+        ),
     ),
 )

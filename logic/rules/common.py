@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from logic.case import (
@@ -38,11 +38,16 @@ from logic.recommendation import (
     Regimen,
     Risk,
 )
-from logic.rules.base import Rule
+from logic.rule import Plan, Rule
 
 R = TypeVar("R")
 
+#: The design note of a background rule that needs no other.
+BACKGROUND_NOTE = "Background content: folded into the cards named, no card of its own."
+
 SUMMARY_MAX = 139
+#: How many recent cases each per-case plan remembers (a few concurrent requests).
+CACHED_CASES = 16
 
 
 def emit(
@@ -90,26 +95,28 @@ def _dedupe(items: Iterable[R]) -> tuple[R, ...]:
 
 
 def per_case(plan: Callable[[GistCase], R]) -> Callable[[GistCase], R]:
-    """Cache a pure per-case computation (cases are frozen, so equal cases share the answer)."""
-    cached = functools.lru_cache(maxsize=64)(plan)
+    """Compute a pure per-case plan once per case object, however many rules ask for it.
+
+    Keyed by the case's identity, not its value: hashing a whole frozen case (nested tuples) on
+    every rule call was a measured cost (docs/performance.md, item 4), and `evaluate` hands the
+    same object to every rule. The entry keeps the case alive, so its id cannot be reused while
+    cached; the last CACHED_CASES cases are kept."""
+    cache: dict[int, tuple[GistCase, R]] = {}
+    lock = threading.Lock()
 
     @functools.wraps(plan)
     def wrapper(case: GistCase) -> R:
-        try:
-            return cached(case)
-        except TypeError:  # an unhashable value slipped into the case: compute without cache
-            return plan(case)
+        entry = cache.get(id(case))
+        if entry is not None and entry[0] is case:
+            return entry[1]
+        result = plan(case)
+        with lock:
+            cache[id(case)] = (case, result)
+            while len(cache) > CACHED_CASES:
+                del cache[next(iter(cache))]
+        return result
 
     return wrapper
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What one pathway decides for a case: its cards, and the facts whose absence left a
-    decision unmade (reported by the data-request rule P5)."""
-
-    cards: tuple[Recommendation, ...] = ()
-    blocked: tuple[MissingData, ...] = ()
 
 
 def picker(
@@ -172,6 +179,7 @@ def background_rule(
     reads: tuple[str, ...],
     *,
     numbers: tuple[str, ...] = (),
+    design_note: str = BACKGROUND_NOTE,
 ) -> Rule:
     """A background row: no card of its own, its text is folded into the cards named."""
 
@@ -191,7 +199,7 @@ def background_rule(
         recommend=nothing,
         evidence_numbers=numbers,
         folds_into=folds_into,
-        design_note="Background content: folded into the cards named, no card of its own.",
+        design_note=design_note,
     )
 
 
@@ -261,6 +269,13 @@ def fact_used(case: GistCase, name: str) -> FactUsed | None:
 def facts_used(case: GistCase, *names: str) -> tuple[FactUsed, ...]:
     found = (fact_used(case, n) for n in names)
     return tuple(f for f in found if f is not None)
+
+
+def localized_facts(case: GistCase) -> tuple[FactUsed, ...]:
+    """The facts a card about a localized, unresected primary (§1.B–§1.D) shows."""
+    return facts_used(
+        case, "site", "tumour_size", "resectability", "genotype", "eus", "mitotic_count"
+    )
 
 
 def course_text(course: TkiCourse) -> str:

@@ -1,12 +1,12 @@
-"""§1.B–§1.D (and H5): a localized primary GIST that has not been resected.
+"""§1.C–§1.D (and H5): a localized primary GIST that has not been resected.
 
-When the primary is localized and not resected: a very small gastric tumour is watched or
-resected by EUS features, growth, symptoms and mitoses (B1–B7); any other resectable tumour is
-resected (B6, C1, with the operative principles C2/C3); a marginally resectable or unresectable
-tumour goes to neoadjuvant TKI chosen by genotype (D1–D7); a course already under way before any
-resection is neoadjuvant (D13): continued and reassessed, re-evaluated urgently on growth (D12),
-reviewed when not shrinking after 6 months (D11), or operated on at maximal response (D14, with
-H5 as its evidence; D8/D9 monitoring and timing).
+When the primary is localized and not resected, logic.facts.localized_route chooses the decision: a
+small tumour goes to §1.B (logic/rules/b_small_gastric.py, one record per rule); any other
+resectable tumour is resected (C1, with the operative principles C2/C3); a marginally resectable or
+unresectable tumour goes to neoadjuvant TKI chosen by genotype (D1–D7); a course already under way
+before any resection is neoadjuvant (D13): continued and reassessed, re-evaluated urgently on
+growth (D12), reviewed when not shrinking after 6 months (D11), or operated on at maximal response
+(D14, with H5 as its evidence; D8/D9 monitoring and timing).
 """
 
 from __future__ import annotations
@@ -21,56 +21,41 @@ from logic.case import (
     GistCase,
     Resectability,
     ResponseStatus,
-    Site,
     StopReason,
     TherapySetting,
     TkiCourse,
 )
+from logic.facts import (
+    GENOTYPE_TEXT,
+    IMATINIB_400_SENSITIVE,
+    LocalizedRoute,
+    courses_in,
+    genotype,
+    is_live,
+    localized_route,
+    months_on,
+    reference_date,
+    resectability,
+    response_applies_to,
+)
 from logic.knowledge import evidence as ev
 from logic.knowledge import regimens as rx
 from logic.recommendation import Category, FactUsed, Indicator, MissingData, Recommendation
-from logic.rules.base import Rule
+from logic.rule import Plan, Rule
+from logic.rules import b_small_gastric, c_resectable
 from logic.rules.common import (
-    Plan,
     background_rule,
     card_rule,
     courses_used,
-    emergencies_used,
     emit,
     facts_used,
+    localized_facts,
     missing,
     per_case,
 )
 from logic.rules.sequencing import next_step
-from logic.rules.situation import (
-    GENOTYPE_TEXT,
-    IMATINIB_400_SENSITIVE,
-    Pathway,
-    courses_in,
-    genotype,
-    is_live,
-    mitoses,
-    months_on,
-    pathway,
-    reference_date,
-    resectability,
-    response_applies_to,
-    site,
-    size_cm,
-    symptomatic,
-)
 
 CITES: dict[str, tuple[str, ...]] = {
-    "B1": ("S13b", "S1", "S5", "S6"),
-    "B2": ("S13b", "S1"),
-    "B3": ("S5", "S20", "S22", "S21"),
-    "B4": ("S20", "S5", "S13b"),
-    "B5": ("S6",),
-    "B6": ("S13b",),
-    "B7": ("S13b", "S5", "S6", "S20", "S1"),
-    "C1": ("S6", "S2", "S5"),
-    "C2": ("S6", "S2"),
-    "C3": ("S6",),
     "D1": ("S1", "S5", "S6", "S13b"),
     "D2": ("S5", "S6", "S12"),
     "D3": ("S6",),
@@ -87,23 +72,12 @@ CITES: dict[str, tuple[str, ...]] = {
     "H5": ("S2",),
 }
 
-#: DESIGN: growth under surveillance = longest dimension up by at least this much over the
-#: smallest earlier measurement (endoscopic measurement varies by about 1–2 mm).
-GROWTH_CM = 0.2
 #: DESIGN: months of neoadjuvant TKI after which a still-unresectable tumour "does not shrink
 #: enough" (D11); maximal response may take 6–12 months (D9).
 NEOADJUVANT_MIN_MONTHS = 6.0
 
 SURGERY = Category.SURGERY
 NEO = Category.NEOADJUVANT_TKI
-READS_B = ("site", "tumour_size", "size_history", "eus", "mitotic_count", "emergencies")
-READS_D = ("site", "tumour_size", "resectability", "genotype", "tki_history", "response")
-
-
-def _facts(case: GistCase) -> tuple[FactUsed, ...]:
-    return facts_used(
-        case, "site", "tumour_size", "resectability", "genotype", "eus", "mitotic_count"
-    )
 
 
 # --- plan ---------------------------------------------------------------------------------------
@@ -111,205 +85,28 @@ def _facts(case: GistCase) -> tuple[FactUsed, ...]:
 
 @per_case
 def plan(case: GistCase) -> Plan:
-    if pathway(case) is not Pathway.LOCALIZED:
-        return Plan()
-    neo = courses_in(case, TherapySetting.NEOADJUVANT)
-    if neo:
-        return _on_neoadjuvant(case, neo)
-    st, sz, res = site(case), size_cm(case), resectability(case)
-    small_gastric = st is Site.STOMACH and sz is not None and sz <= 2.0
-    if res in (Resectability.MARGINALLY_RESECTABLE, Resectability.UNRESECTABLE) and not (
-        small_gastric
-    ):
-        return _neoadjuvant_start(case)
-    if st is None:
-        if sz is not None and sz > 2.0:
-            return Plan((_c1(case),))
-        return Plan(
-            blocked=(missing(case, "site", "gastric ≤2 cm may be watched; others resected"),)
-        )
-    if st is Site.STOMACH:
-        if sz is None:
+    """The §1.B–§1.D decision for a localized, unresected primary, by its route."""
+    match localized_route(case):
+        case None:
+            return Plan()
+        case LocalizedRoute.NEOADJUVANT_COURSE:
+            return _on_neoadjuvant(case, courses_in(case, TherapySetting.NEOADJUVANT))
+        case LocalizedRoute.NEOADJUVANT_START:
+            return _neoadjuvant_start(case)
+        case LocalizedRoute.RESECTABLE:
+            return c_resectable.RESECTABLE.decide(case)
+        case LocalizedRoute.SITE_UNKNOWN:
+            gap = missing(case, "site", "gastric ≤2 cm may be watched; others resected")
+            return Plan(blocked=(gap,))
+        case LocalizedRoute.SIZE_UNKNOWN:
             gap = missing(
                 case, "tumour_size", "gastric <2 cm may be watched (B1); larger → surgery"
             )
             return Plan(blocked=(gap,))
-        if sz <= 2.0:
-            return _small_gastric(case, sz)
-        return Plan((_c1(case),))
-    if sz is None or sz <= 2.0:
-        return Plan((_b6(case),))
-    return Plan((_c1(case),))
-
-
-# --- §1.B small gastric -------------------------------------------------------------------------
-
-
-def _grew(case: GistCase) -> float | None:
-    """Growth in cm over the smallest earlier measurement, when at least two sizes exist."""
-    sizes = [s.cm for s in case.size_history]
-    if case.tumour_size.is_known and case.tumour_size.value is not None:
-        sizes.append(case.tumour_size.value.cm)
-    if len(sizes) < 2:
-        return None
-    growth = sizes[-1] - min(sizes[:-1])
-    return growth if growth >= GROWTH_CM else None
-
-
-def _small_gastric(case: GistCase, sz: float) -> Plan:
-    facts = _facts(case)
-    mit = mitoses(case)
-    if mit is not None and mit > 5:
-        return Plan(
-            (
-                emit(
-                    "B5",
-                    CITES["B5"],
-                    SURGERY,
-                    f"Resect: gastric GIST {sz:g} cm with {mit:g} mitoses/5 mm² (>5)",
-                    "Endoscopic surveillance is only listed for gastric GIST ≤2 cm with ≤5 "
-                    "mitoses per 5 mm² (50 HPF); a higher count calls for resection.",
-                    facts=facts,
-                ),
-            )
-        )
-    growth = _grew(case)
-    if growth is not None or symptomatic(case):
-        why = f"growth of {growth:.1f} cm" if growth is not None else "symptoms"
-        return Plan(
-            (
-                emit(
-                    "B4",
-                    CITES["B4"],
-                    SURGERY,
-                    f"Resect: small gastric GIST under surveillance with {why}",
-                    "Growth, new symptoms such as bleeding, or a new EUS high-risk feature end "
-                    "surveillance of a small gastric GIST: resection is advised.",
-                    facts=(*facts, *emergencies_used(case.emergencies)),
-                    notes=(
-                        f"DESIGN: growth = increase of ≥{GROWTH_CM:g} cm over the smallest "
-                        "earlier measurement.",
-                    ),
-                ),
-            )
-        )
-    eus = case.eus.value if case.eus.is_known else None
-    if eus is not None and eus.present:
-        features = ", ".join(sorted(f.value for f in eus.present))
-        return Plan(
-            (
-                emit(
-                    "B2",
-                    CITES["B2"],
-                    SURGERY,
-                    f"Resect small gastric GIST: EUS high-risk feature ({features})",
-                    "Any EUS high-risk feature (irregular border, cystic spaces, ulceration, "
-                    "echogenic foci, heterogeneity) in a gastric GIST under 2 cm favours "
-                    "resection; endoscopic resection is an acceptable alternative.",
-                    facts=facts,
-                ),
-            )
-        )
-    if sz == 2.0:
-        return Plan(
-            (
-                emit(
-                    "B7",
-                    CITES["B7"],
-                    SURGERY,
-                    "Resection favoured: gastric GIST of exactly 2.0 cm (surveillance acceptable)",
-                    "At exactly 2 cm the guidelines disagree: NCCN (as summarised) and ACS use "
-                    "<2 cm for surveillance and PDQ resects 2 cm or larger, while ESMO 2009 and "
-                    "the Chinese excerpt use ≤2 cm.",
-                    facts=facts,
-                    notes=(
-                        "Surveillance is acceptable under the ≤2 cm guidelines (ESMO 2009, "
-                        "Chinese excerpt).",
-                        "DESIGN (knowledge base): surgery favoured at the 2.0 cm edge.",
-                    ),
-                ),
-            )
-        )
-    if eus is not None and len(eus.assessed) == 5:
-        return Plan(
-            (
-                emit(
-                    "B1",
-                    CITES["B1"],
-                    Category.SURVEILLANCE,
-                    f"Endoscopic/EUS surveillance: gastric GIST {sz:g} cm, "
-                    "no EUS high-risk feature",
-                    "A gastric GIST under 2 cm without EUS high-risk features may be followed by "
-                    "endoscopy/EUS; resection is also acceptable after shared decision (the "
-                    "evidence is insufficient either way). Resect if it grows, causes symptoms or "
-                    "develops a high-risk feature.",
-                    facts=facts,
-                    notes=(
-                        "Confirm the lesion is asymptomatic: symptoms are not coded in the record "
-                        "beyond bleeding or obstruction.",
-                    ),
-                ),
-            )
-        )
-    assessed = len(eus.assessed) if eus is not None else 0
-    gap = MissingData(
-        "eusFeatures",
-        f"EUS features assessed: {assessed} of 5" if eus is not None else "no EUS assessment",
-        "any high-risk feature → resection (B2); none → surveillance (B1)",
-    )
-    return Plan(blocked=(gap,))
-
-
-def _b6(case: GistCase) -> Recommendation:
-    st = site(case)
-    where = st.value if st else "non-gastric site"
-    return emit(
-        "B6",
-        CITES["B6"],
-        SURGERY,
-        f"Resect: GIST of the {where} is resected regardless of size",
-        "Non-gastric GISTs (oesophagus, small bowel, colon, rectum) are resected whatever their "
-        "size (SECONDARY: NCCN 1.2026 as summarised).",
-        facts=_facts(case),
-    )
-
-
-# --- §1.C resectable ----------------------------------------------------------------------------
-
-
-def _c1(case: GistCase) -> Recommendation:
-    res = resectability(case)
-    gaps: tuple[MissingData, ...] = ()
-    notes: list[str] = []
-    if res is None:
-        gaps = (
-            missing(
-                case,
-                "resectability",
-                "marginally resectable or unresectable → neoadjuvant TKI (D1) instead",
-            ),
-        )
-        notes.append(
-            "DESIGN: resectability not recorded — surgical referral is proposed so the surgeon "
-            "can assess it; needing a major resection (e.g. duodenum, rectum, oesophagogastric "
-            "junction) would switch to neoadjuvant TKI (D1)."
-        )
-    summary = (
-        "Surgical resection of the localized GIST (R0, intact pseudocapsule)"
-        if res is not None
-        else "Surgical referral for resection; confirm resectability (neoadjuvant TKI if major)"
-    )
-    return emit(
-        "C1",
-        CITES["C1"],
-        SURGERY,
-        summary,
-        "A localized GIST (gastric 2 cm or more, or any non-gastric) that can be removed with "
-        "acceptable morbidity is treated by surgery.",
-        facts=_facts(case),
-        missing=gaps,
-        notes=notes,
-    )
+        case LocalizedRoute.SMALL_GASTRIC:
+            return b_small_gastric.SMALL_GASTRIC.decide(case)
+        case LocalizedRoute.NON_GASTRIC_SMALL:
+            return b_small_gastric.NON_GASTRIC.decide(case)
 
 
 # --- §1.D neoadjuvant ---------------------------------------------------------------------------
@@ -318,7 +115,7 @@ def _c1(case: GistCase) -> Recommendation:
 def _neoadjuvant_start(case: GistCase) -> Plan:
     gt = genotype(case)
     res = resectability(case)
-    facts = _facts(case)
+    facts = localized_facts(case)
     how = "unresectable" if res is Resectability.UNRESECTABLE else "marginally resectable"
     if gt is None:
         gap = missing(case, "genotype", "chooses the neoadjuvant drug, or no neoadjuvant TKI")
@@ -362,7 +159,7 @@ def _neo_imatinib(
     regimens = (rx.IMATINIB_800, rx.IMATINIB_400) if exon9 else (rx.IMATINIB_400,)
     dose = "800 mg" if exon9 else "400 mg"
     gaps: list[MissingData] = []
-    facts = list(_facts(case))
+    facts = list(localized_facts(case))
     if continuing is not None:
         facts += courses_used((continuing,))
         status = response_applies_to(case, continuing)
@@ -397,7 +194,7 @@ def _neo_imatinib(
 def _no_neoadjuvant(
     case: GistCase, gt: Genotype, running: TkiCourse | None = None
 ) -> Recommendation:
-    facts = _facts(case)
+    facts = localized_facts(case)
     if running is not None:
         return _stop_ineffective_neoadjuvant(case, gt, running)
     if gt is Genotype.PDGFRA_D842V:
@@ -455,7 +252,7 @@ def _stop_ineffective_neoadjuvant(
         f"The patient is taking neoadjuvant {_drug_dose(running)}, but {GENOTYPE_TEXT[gt]} GIST "
         "is not expected to respond to imatinib. Review the course at the MDT and proceed to "
         "surgery if feasible.",
-        facts=(*_facts(case), *courses_used((running,))),
+        facts=(*localized_facts(case), *courses_used((running,))),
     )
 
 
@@ -468,7 +265,7 @@ def _on_neoadjuvant(case: GistCase, neo: tuple[TkiCourse, ...]) -> Plan:
     res = resectability(case)
     status = response_applies_to(case, last)
     months = months_on(last, _today(case))
-    facts = (*_facts(case), *facts_used(case, "response"), *courses_used(neo))
+    facts = (*localized_facts(case), *facts_used(case, "response"), *courses_used(neo))
     if not is_live(last):
         if last.stop_reason is StopReason.INTOLERANCE:
             return Plan((_d11_next(case, gt, neo, StopReason.INTOLERANCE, facts),))
@@ -680,137 +477,6 @@ _rule = functools.partial(card_rule, plan, CITES)
 _background = functools.partial(background_rule, plan, CITES)
 
 
-_SURGERY_CARDS = ("C1", "B2", "B4", "B5", "B6", "B7", "D5", "D6", "D7", "D12", "D14")
-
-RULES_B: tuple[Rule, ...] = (
-    _rule(
-        "B1",
-        "1.B",
-        "Small gastric GIST without EUS high-risk features: surveillance",
-        "Endoscopy/EUS follow-up; resection is also acceptable after shared decision.",
-        (
-            "stomach, <2 cm, localized, not resected",
-            "all five EUS features assessed, none present",
-            "no growth, symptoms or mitoses >5",
-        ),
-        (Category.SURVEILLANCE,),
-        READS_B,
-        design_note=(
-            "Requires all five EUS features to be assessed; otherwise a data request names the "
-            "EUS assessment (unknown features could be present). Symptoms are read from "
-            "bleeding/obstruction findings only; the card asks to confirm the lesion is "
-            "asymptomatic."
-        ),
-    ),
-    _rule(
-        "B2",
-        "1.B",
-        "Small gastric GIST with an EUS high-risk feature: resection",
-        "Resection; endoscopic resection is an acceptable alternative.",
-        ("stomach, ≤2 cm, localized", "any EUS high-risk feature present"),
-        (SURGERY,),
-        READS_B,
-    ),
-    _background(
-        "B3",
-        "1.B",
-        "Surveillance interval",
-        "Once or twice a year is reasonable (ACS); ESMO 2009: EUS then periodic follow-up, "
-        "excise if it grows; one cohort: EUS every 6–12 months for lesions ≥9.5 mm, every 2–3 "
-        "years below; ESGE 2022 (undiagnosed gastric subepithelial lesions): EGD at 3–6 months, "
-        "then every 1–2 years (10–20 mm) or 2–3 years (<10 mm).",
-        ("B1", "B7"),
-        READS_B,
-    ),
-    _rule(
-        "B4",
-        "1.B",
-        "Small gastric GIST under surveillance that grows or causes symptoms: resection",
-        "Switch from surveillance to resection.",
-        ("stomach, ≤2 cm", "growth over earlier measurements, or bleeding/obstruction"),
-        (SURGERY,),
-        READS_B,
-        design_note=f"Growth = increase of ≥{GROWTH_CM:g} cm over the smallest earlier size.",
-    ),
-    _rule(
-        "B5",
-        "1.B",
-        "Small gastric GIST with more than 5 mitoses: resection",
-        "Resection (surveillance only for ≤2 cm and ≤5 mitoses/5 mm²).",
-        ("stomach, ≤2 cm", "mitotic count known and >5 per 5 mm²"),
-        (SURGERY,),
-        READS_B,
-    ),
-    _rule(
-        "B6",
-        "1.B",
-        "Non-gastric GIST: resection regardless of size",
-        "Resect non-gastric GIST whatever the size (SECONDARY).",
-        (
-            "site not stomach, localized, not resected",
-            "≤2 cm or size unknown",
-            "not marginally resectable/unresectable",
-        ),
-        (SURGERY,),
-        ("site", "tumour_size", "resectability"),
-        design_note=(
-            "Applied to non-gastric tumours ≤2 cm (or of unknown size: size does not change the "
-            "answer); larger ones go through C1/D1 by resectability."
-        ),
-    ),
-    _rule(
-        "B7",
-        "1.B",
-        "Gastric GIST of exactly 2.0 cm: resection favoured",
-        "Surgery favoured, noting surveillance is acceptable per the ≤2 cm guidelines.",
-        ("stomach, exactly 2.0 cm", "no other B rule decides"),
-        (SURGERY,),
-        READS_B,
-        design_note="DESIGN (knowledge base): SURGERY favoured at the 2.0 cm edge.",
-    ),
-)
-
-RULES_C: tuple[Rule, ...] = (
-    _rule(
-        "C1",
-        "1.C",
-        "Localized resectable GIST: surgery",
-        "Surgical resection.",
-        (
-            "localized, not resected",
-            "gastric >2 cm or non-gastric >2 cm",
-            "resectable (or resectability not recorded: provisional referral)",
-        ),
-        (SURGERY,),
-        ("site", "tumour_size", "resectability", "tki_history"),
-        design_note=(
-            "Resectability unknown: the surgery card is still given (a surgical referral is how "
-            "resectability gets assessed) with resectability listed as missing and a note that "
-            "major-resection sites lead to neoadjuvant TKI (D1); the data request P5 lists it."
-        ),
-    ),
-    _background(
-        "C2",
-        "1.C",
-        "Operative principles",
-        "Complete gross resection with an intact pseudocapsule and negative microscopic margins "
-        "(R0); wide margins are unnecessary; handle gently to avoid rupture; no routine "
-        "lymphadenectomy (except SDH-deficient GIST with enlarged or involved nodes); "
-        "laparoscopic resection (e.g. gastric wedge) when anatomically feasible.",
-        _SURGERY_CARDS,
-        ("site", "tumour_size"),
-    ),
-    _background(
-        "C3",
-        "1.C",
-        "Biopsy before surgery",
-        "A biopsy is not required for a localized resectable lesion with classic imaging; if "
-        "sampled, EUS-guided FNA is preferred over percutaneous biopsy (bleeding and seeding).",
-        ("C1",),
-        ("site", "tumour_size"),
-    ),
-)
-
 RULES_D: tuple[Rule, ...] = (
     _rule(
         "D1",
@@ -823,10 +489,24 @@ RULES_D: tuple[Rule, ...] = (
             "genotype not yet known (drug chosen by D3–D7 once known)",
         ),
         (NEO,),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
         design_note=(
-            "Issued as the pathway card only while the genotype is unknown (no drug until it is "
-            "known, as D2 requires); with a genotype the D3–D7 card carries the decision."
+            "Pathway card only while the genotype is unknown (no drug before genotyping, D2); "
+            "with a genotype D3–D7 carry the decision."
         ),
     ),
     _rule(
@@ -836,7 +516,21 @@ RULES_D: tuple[Rule, ...] = (
         "Biopsy to confirm GIST and KIT/PDGFRA mutation analysis.",
         ("neoadjuvant pathway", "genotype unknown or conflicting"),
         (Category.MUTATION_TESTING,),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "D3",
@@ -845,7 +539,21 @@ RULES_D: tuple[Rule, ...] = (
         "Imatinib 400 mg daily before surgery.",
         ("neoadjuvant pathway", "KIT exon 11, other KIT or PDGFRA non-D842V"),
         (NEO,),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
         numbers=(ev.ASIAN_NEOADJUVANT,),
         design_note="Also the 'continue neoadjuvant imatinib' card while it is under way.",
     ),
@@ -856,8 +564,24 @@ RULES_D: tuple[Rule, ...] = (
         "Imatinib 800 mg daily may be offered (extrapolated from advanced disease).",
         ("neoadjuvant pathway", "KIT exon 9"),
         (NEO,),
-        READS_D,
-        design_note="800 mg listed first with 400 mg as the alternative ('may be offered').",
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
+        design_note=(
+            'KIT exon 9: 800 mg listed first, 400 mg as alternative ("may be offered/used").'
+        ),
     ),
     _rule(
         "D5",
@@ -867,10 +591,25 @@ RULES_D: tuple[Rule, ...] = (
         "otherwise surgery if feasible.",
         ("marginally resectable localized GIST", "PDGFRA D842V"),
         (SURGERY,),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
         design_note=(
-            "Marginally resectable → surgery card. Unresectable D842V disease is routed to the "
-            "advanced pathway (G3 avapritinib), since surgery is not feasible."
+            "Unresectable localized disease with a genotype that gets no neoadjuvant imatinib "
+            "(D842V, SDH, NF1, BRAF, NTRK, wild type) → advanced pathway (G3–G6), because "
+            '"surgery if feasible" is not feasible; marginally resectable → surgery card.'
         ),
     ),
     _rule(
@@ -880,8 +619,26 @@ RULES_D: tuple[Rule, ...] = (
         "Proceed directly to surgery if feasible.",
         ("marginally resectable localized GIST", "SDH-deficient or NF1-associated"),
         (SURGERY,),
-        READS_D,
-        design_note="Unresectable disease with this genotype is routed to G6/G15.",
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
+        design_note=(
+            "Unresectable localized disease with a genotype that gets no neoadjuvant imatinib "
+            "(D842V, SDH, NF1, BRAF, NTRK, wild type) → advanced pathway (G3–G6), because "
+            '"surgery if feasible" is not feasible; marginally resectable → surgery card.'
+        ),
     ),
     _rule(
         "D7",
@@ -890,10 +647,26 @@ RULES_D: tuple[Rule, ...] = (
         "Forgo neoadjuvant therapy; surgery if feasible.",
         ("marginally resectable localized GIST", "BRAF V600E, NTRK fusion or wild type"),
         (SURGERY,),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
         design_note=(
-            "DESIGN: BRAF, NTRK and unclassified wild type count as 'not expected to respond'. "
-            "Unresectable disease with these genotypes is routed to the advanced pathway."
+            "Unresectable localized disease with a genotype that gets no neoadjuvant imatinib "
+            "(D842V, SDH, NF1, BRAF, NTRK, wild type) → advanced pathway (G3–G6), because "
+            '"surgery if feasible" is not feasible; marginally resectable → surgery card. BRAF '
+            'V600E, NTRK fusion and unclassified wild type count as "not expected to respond".'
         ),
     ),
     _background(
@@ -903,7 +676,23 @@ RULES_D: tuple[Rule, ...] = (
         "CT or PET-CT at close intervals; PET-CT helps judge early response if the genotype is "
         "unknown; some tumours can rapidly become unresectable, so monitor closely.",
         ("D1", "D3", "D4", "D11", "D13"),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+            "primaries",
+            "as_of",
+        ),
     ),
     _background(
         "D9",
@@ -911,7 +700,23 @@ RULES_D: tuple[Rule, ...] = (
         "Timing of surgery after neoadjuvant TKI",
         "Operate at maximal response, which can take 6–12 months (PDQ; NCCN: at least 6 months).",
         ("D1", "D3", "D4", "D13", "D14"),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+            "primaries",
+            "as_of",
+        ),
         numbers=(ev.ASIAN_NEOADJUVANT,),
     ),
     _rule(
@@ -926,12 +731,28 @@ RULES_D: tuple[Rule, ...] = (
             "unresectable, or intolerance",
         ),
         (Category.CONTINUE_CURRENT_THERAPY, Category.NEXT_LINE_TKI),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+            "primaries",
+            "as_of",
+        ),
         design_note=(
-            f"DESIGN: 'not enough' = after {NEOADJUVANT_MIN_MONTHS:g} months still unresectable, "
-            "or stable rather than shrinking (knowledge base 2026.2). "
-            "Progression or intolerance while unresectable → the §1.G next step (no line number: "
-            "neoadjuvant courses are not advanced-disease lines)."
+            '"Does not shrink enough" = after 6 months of neoadjuvant TKI still unresectable, or '
+            "stable rather than shrinking (2026.2) → MDT review, continue while it helps; "
+            "progression or intolerance while unresectable → the §1.G next step (no line number: "
+            "neoadjuvant is not an advanced line)."
         ),
     ),
     _rule(
@@ -941,10 +762,26 @@ RULES_D: tuple[Rule, ...] = (
         "Flag for urgent surgical re-evaluation.",
         ("on neoadjuvant TKI", "progression", "not judged unresectable"),
         (SURGERY,),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+            "primaries",
+            "as_of",
+        ),
         design_note=(
-            "DESIGN (knowledge base). Surgery card with a warning indicator (urgent) instead of "
-            "the default info."
+            "(KB) Progression on neoadjuvant TKI, not unresectable → urgent surgical "
+            "re-evaluation; surgery card raised to warning."
         ),
     ),
 )
@@ -964,11 +801,30 @@ RULES_D_2026: tuple[Rule, ...] = (
             "no progression, not yet ready for surgery, under 6 months or response unknown",
         ),
         (NEO,),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+            "primaries",
+            "as_of",
+        ),
         design_note=(
-            "DESIGN from the definition of the neoadjuvant setting (§1.0). The card names the "
-            "drug, dose and month of therapy and carries no regimen, so no draft order "
-            "duplicates the running prescription."
+            "(KB §1.K) A course that started while localized and before any resection is "
+            "neoadjuvant, also with no resection yet (fhir_mappings/therapy_lines.py). The "
+            'running course is never proposed again: the D13 card says "continue … (month N); '
+            'reassess" and carries no regimen, so no draft order duplicates the prescription. '
+            "Neoadjuvant imatinib with a genotype that gets none (D842V, SDH, NF1, BRAF, NTRK, "
+            "wild type) → the D5/D6/D7 card says it is unlikely to help."
         ),
     ),
     _rule(
@@ -982,8 +838,29 @@ RULES_D_2026: tuple[Rule, ...] = (
             "now judged resectable, or responding after ≥6 months of therapy",
         ),
         (SURGERY,),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+            "primaries",
+            "as_of",
+        ),
         numbers=(ev.ASIAN_NEOADJUVANT,),
+        design_note=(
+            "(KB §1.K) Running course, no progression, and resectable — or improved after ≥6 "
+            "months and not unresectable → surgery at maximal response after MDT; response "
+            "unknown while resectable → the same card with the response named as missing."
+        ),
     ),
 )
 
@@ -995,6 +872,26 @@ RULES_H5: tuple[Rule, ...] = (
         "Secondary surgery may benefit an advanced primary that became resectable on imatinib, "
         "or a necrotic bleeding tumour with local progression (2007 review).",
         ("D12", "D14"),
-        READS_D,
+        (
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "resection_unknown",
+            "resectability",
+            "tumour_size",
+            "mitotic_count",
+            "eus",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "response",
+            "primaries",
+            "as_of",
+        ),
+        design_note=(
+            "(2026.2) Background to D14 and D12: one surgery card per decision (D14 carries the "
+            "referral, H5 its supporting evidence)."
+        ),
     ),
 )

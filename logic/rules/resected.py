@@ -24,29 +24,7 @@ from logic.case import (
     TherapySetting,
     TkiCourse,
 )
-from logic.knowledge import evidence as ev
-from logic.knowledge import regimens as rx
-from logic.recommendation import (
-    Category,
-    FactUsed,
-    Indicator,
-    MissingData,
-    NihRisk,
-    Recommendation,
-    Regimen,
-)
-from logic.rules.base import Rule
-from logic.rules.common import (
-    Plan,
-    card_rule,
-    courses_used,
-    emit,
-    facts_used,
-    missing,
-    nothing,
-    per_case,
-)
-from logic.rules.situation import (
+from logic.facts import (
     GENOTYPE_TEXT,
     NO_IMATINIB_BENEFIT,
     NOT_IMATINIB,
@@ -62,6 +40,27 @@ from logic.rules.situation import (
     pathway,
     reference_date,
     was_resected,
+)
+from logic.knowledge import evidence as ev
+from logic.knowledge import regimens as rx
+from logic.recommendation import (
+    Category,
+    FactUsed,
+    Indicator,
+    MissingData,
+    NihRisk,
+    Recommendation,
+    Regimen,
+)
+from logic.rule import Plan, Rule
+from logic.rules.common import (
+    card_rule,
+    courses_used,
+    emit,
+    facts_used,
+    missing,
+    nothing,
+    per_case,
 )
 
 CITES: dict[str, tuple[str, ...]] = {
@@ -85,17 +84,6 @@ CITES: dict[str, tuple[str, ...]] = {
 ADJUVANT_MONTHS = 36  # SSG XVIII: 3 years [S6]
 ADJ = Category.ADJUVANT_TKI
 SURV = Category.SURVEILLANCE
-READS_F = (
-    "site",
-    "tumour_size",
-    "mitotic_count",
-    "rupture",
-    "genotype",
-    "margin",
-    "resection",
-    "resected",
-    "tki_history",
-)
 
 
 def _facts(case: GistCase) -> tuple[FactUsed, ...]:
@@ -513,7 +501,7 @@ def _f8(case: GistCase, adjuvant: tuple[TkiCourse, ...]) -> Recommendation:
 # --- rules --------------------------------------------------------------------------------------
 
 
-_rule = functools.partial(card_rule, plan, CITES, reads=READS_F)
+_rule = functools.partial(card_rule, plan, CITES)
 
 
 def _c5_applies(case: GistCase) -> bool:
@@ -533,9 +521,25 @@ RULES_F_2026: tuple[Rule, ...] = (
         ("resected, no recurrence", "adjuvant imatinib ended after less than 3 years"),
         (SURV, ADJ),
         design_note=(
-            f"DESIGN (knowledge base §1.K): a course of at least {FULL_COURSE_MONTHS} months "
-            "counts as complete (dates follow prescription renewals). Undated courses count as "
-            "early only when a stop reason is recorded."
+            "(KB §1.K) Adjuvant imatinib ending under 35 months (dates rounded to renewals) is "
+            '"stopped after N months", never finished. Intolerance → surveillance card with MDT '
+            "text (rechallenge/dose modification, no other TKI); other or unknown reason → "
+            'adjuvant card "discuss resuming" with imatinib 400 mg for the remaining months. '
+            "Undated courses count as early only with a recorded stop reason."
+        ),
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
         ),
     ),
     _rule(
@@ -545,6 +549,24 @@ RULES_F_2026: tuple[Rule, ...] = (
         f"Mutation-testing card: {WILD_TYPE_WORKUP}. No adjuvant imatinib meanwhile.",
         ("resected GIST", "KIT and PDGFRA wild type, no other subtype recorded"),
         (Category.MUTATION_TESTING,),
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
+        design_note=(
+            "(KB §1.K) Wild type: work-up card next to the surveillance card (F3/F7), never "
+            "adjuvant."
+        ),
     ),
 )
 
@@ -557,8 +579,21 @@ RULE_C4 = _rule(
     ("resected localized GIST", "margin R1"),
     (Category.SURGERY_NOT_INDICATED,),
     design_note=(
-        "Issued as a 'surgery not indicated' card (re-excision) next to the risk-based adjuvant "
-        "card, which still decides watchful waiting vs imatinib."
+        'R1 → "surgery not indicated" card (no re-excision) next to the risk-based adjuvant card.'
+    ),
+    reads=(
+        "site",
+        "disease_state",
+        "resection",
+        "resected",
+        "margin",
+        "tumour_size",
+        "mitotic_count",
+        "rupture",
+        "genotype",
+        "metastases",
+        "tki_history",
+        "primaries",
     ),
 )
 
@@ -580,13 +615,29 @@ RULE_E3 = Rule(
     ),
     conditions=("resected localized GIST", "NIH and AFIP disagree, or rupture"),
     citations=CITES["E3"],
-    reads=("site", "tumour_size", "mitotic_count", "rupture"),
+    reads=(
+        "site",
+        "disease_state",
+        "resected",
+        "margin",
+        "tumour_size",
+        "mitotic_count",
+        "rupture",
+        "genotype",
+        "metastases",
+        "primaries",
+    ),
     categories=(),
     applies=lambda case: _e3_text(case) is not None,
     recommend=nothing,
     folds_into=("F1", "F2", "F3", "F5", "F6", "F7", "F11"),
     fold_text=_e3_text,
-    design_note="DESIGN (knowledge base §1.K): display only; modified NIH still decides (§1.E).",
+    design_note=(
+        "(KB §1.K) NIH/AFIP disagreement is one folded line naming both figures (AFIP ≥24% "
+        "with NIH below high; AFIP ≤2% with NIH high other than by rupture; with rupture the "
+        'AFIP figure "does not account for rupture"). Display only: modified NIH still '
+        "decides."
+    ),
 )
 
 RULE_C5 = Rule(
@@ -599,14 +650,15 @@ RULE_C5 = Rule(
     ),
     conditions=("resected", "margin R2, or tumour rupture"),
     citations=CITES["C5"],
-    reads=("margin", "rupture", "resected", "resection"),
+    reads=("resected", "margin", "rupture"),
     categories=(),
     applies=_c5_applies,
     recommend=nothing,
     folds_into=("G1", "G2", "G3", "G4", "G5", "G6", "G16", "F5"),
     design_note=(
-        "Routing rule: R2 sends the case to the advanced pathway (first-line cards G1–G6); for "
-        "rupture, F5 gives adjuvant imatinib and this note. Its text is folded into those cards."
+        "R2 resection → advanced (systemic) pathway: first-line cards G1–G6 with the C5 note "
+        "(SECONDARY). Rupture → F5 adjuvant card carries the C5 note. The R2/rupture routing "
+        "to the systemic pathway is SECONDARY (NCCN 1.2026 as re-encoded)."
     ),
 )
 
@@ -620,8 +672,22 @@ RULE_D10 = _rule(
     (ADJ,),
     numbers=(ev.SSG_XVIII,),
     design_note=(
-        "Dose 800 mg if KIT exon 9 or the neoadjuvant dose was 800 mg, else 400 mg; duration = "
-        "36 months minus the neoadjuvant months when dates allow."
+        "Dose 800 mg if exon 9 or neoadjuvant dose 800 mg; duration = 36 months minus "
+        "neoadjuvant months when dates allow."
+    ),
+    reads=(
+        "site",
+        "disease_state",
+        "resection",
+        "resected",
+        "margin",
+        "tumour_size",
+        "mitotic_count",
+        "rupture",
+        "genotype",
+        "metastases",
+        "tki_history",
+        "primaries",
     ),
 )
 
@@ -639,9 +705,24 @@ RULES_F: tuple[Rule, ...] = (
         (ADJ,),
         numbers=(ev.SSG_XVIII, ev.SSG_XVIII_EXON11),
         design_note=(
-            "Genotype unknown: provisional card (with genotype missing) plus F4 testing card."
+            "Genotype unknown at high risk → provisional adjuvant card (genotype missing) + F4 "
+            "testing."
         ),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F2",
@@ -650,8 +731,24 @@ RULES_F: tuple[Rule, ...] = (
         "Adjuvant imatinib for 3 years; 800 mg daily may be used.",
         ("complete resection", "modified NIH high risk", "KIT exon 9"),
         (ADJ,),
-        design_note="800 mg listed first, 400 mg as the alternative.",
+        design_note=(
+            'KIT exon 9: 800 mg listed first, 400 mg as alternative ("may be offered/used").'
+        ),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F3",
@@ -665,11 +762,25 @@ RULES_F: tuple[Rule, ...] = (
         ),
         (SURV,),
         design_note=(
-            "Applies at intermediate, high or undetermined risk (at low risk F7 says the same). "
-            "BRAF V600E, NTRK fusion and unclassified wild type are included (no evidence of "
-            "adjuvant benefit; safer not to propose 3 years of a drug)."
+            "Also applied to BRAF V600E, NTRK fusion and unclassified wild type (no evidence of "
+            "benefit; safer than proposing 3 years of a drug); only at "
+            "intermediate/high/undetermined risk (F7 covers low)."
         ),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F4",
@@ -679,6 +790,21 @@ RULES_F: tuple[Rule, ...] = (
         ("resected", "genotype unknown or conflicting", "risk not low/very low"),
         (Category.MUTATION_TESTING,),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
+        design_note="Only when risk is not low/very low (genotype does not change surveillance).",
     ),
     _rule(
         "F5",
@@ -691,6 +817,24 @@ RULES_F: tuple[Rule, ...] = (
         (ADJ,),
         numbers=(ev.SSG_XVIII,),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
+        design_note=(
+            "NCCN 1.2026 routing of rupture to the metastatic pathway and the 'longer or lifelong "
+            "therapy' clause are SECONDARY (third-party summaries)."
+        ),
     ),
     _rule(
         "F6",
@@ -701,8 +845,24 @@ RULES_F: tuple[Rule, ...] = (
         ("resected", "modified NIH intermediate", "genotype not D842V/SDH/NF1"),
         (SURV,),
         numbers=(ev.EORTC_62024,),
-        design_note="DESIGN (knowledge base).",
+        design_note=(
+            '(KB) Intermediate → surveillance with "adjuvant may be discussed"; never 3 years.'
+        ),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F7",
@@ -712,6 +872,20 @@ RULES_F: tuple[Rule, ...] = (
         ("resected", "modified NIH very low or low"),
         (SURV,),
         uses_risk_table=True,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
     ),
     _rule(
         "F8",
@@ -723,8 +897,22 @@ RULES_F: tuple[Rule, ...] = (
         (SURV,),
         numbers=(ev.PERSIST_5,),
         design_note=(
-            "Made actionable: once adjuvant imatinib has ended the risk rules would otherwise "
-            "propose it again; this rule gives the surveillance card with the F8 evidence."
+            "Made actionable: adjuvant imatinib finished → surveillance card (otherwise the risk "
+            "rules would propose adjuvant imatinib again)."
+        ),
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
         ),
     ),
     Rule(
@@ -737,7 +925,20 @@ RULES_F: tuple[Rule, ...] = (
         ),
         conditions=("shown on the adjuvant cards F1, F2, F5, F6",),
         citations=CITES["F9"],
-        reads=READS_F,
+        reads=(
+            "site",
+            "disease_state",
+            "resection",
+            "resected",
+            "margin",
+            "tumour_size",
+            "mitotic_count",
+            "rupture",
+            "genotype",
+            "metastases",
+            "tki_history",
+            "primaries",
+        ),
         categories=(),
         applies=lambda case: any(r.rule_id in ("F1", "F2", "F5", "F6") for r in plan(case).cards),
         recommend=nothing,

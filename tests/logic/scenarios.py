@@ -127,7 +127,7 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
     ),
     "D13 neoadjuvant under way, response pending": (
         neo(genotype=KIT11, courses=(NEO_ACTIVE,)),
-        {"D13"},
+        {"D13", "P5"},
     ),
     "D12 progression on neoadjuvant": (
         neo(genotype=KIT11, courses=(NEO_ACTIVE,), response=ResponseStatus.WORSENED),
@@ -186,7 +186,7 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
     ),
     "F11 E3 resected wild type, NIH and AFIP disagree": (
         resected(size=1.5, mitoses=8, genotype=Genotype.WILD_TYPE, site=Site.JEJUNUM),
-        {"F11"},
+        {"F11", "F3"},
     ),
     "G19 advanced wild type": (advanced(genotype=Genotype.WILD_TYPE), {"G19", "G15"}),
     "G1 first line": (advanced(), {"G1"}),
@@ -203,13 +203,13 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
     "G8 imatinib intolerance": (advanced(course(Drug.IMATINIB, 400, stop=INTOL)), {"G8"}),
     "G9 progression on 800": (
         advanced(IMA400_PROG, course(Drug.IMATINIB, 800, stop=PROG, start=D(2024, 6, 2))),
-        {"G9"},
+        {"G9", "P5"},
     ),
-    "G10 third line": (advanced(IMA400_PROG, SUN_PROG), {"G10"}),
-    "G11 fourth line": (advanced(IMA400_PROG, SUN_PROG, REGO_PROG), {"G11"}),
+    "G10 third line": (advanced(IMA400_PROG, SUN_PROG), {"G10", "P5"}),
+    "G11 fourth line": (advanced(IMA400_PROG, SUN_PROG, REGO_PROG), {"G11", "P5"}),
     "G12 G15 exhausted": (
         advanced(IMA400_PROG, SUN_PROG, REGO_PROG, RIPR_PROG),
-        {"G12", "G15"},
+        {"G12", "G15", "P5"},
     ),
     "G13 avapritinib too early": (
         advanced(course(Drug.AVAPRITINIB, 300), response=ResponseStatus.STABLE),
@@ -217,7 +217,7 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
     ),
     "G14 D842V after avapritinib": (
         advanced(course(Drug.AVAPRITINIB, 300, stop=PROG), genotype=Genotype.PDGFRA_D842V),
-        {"G14"},
+        {"G14", "P5"},
     ),
     "G16 recurrence after adjuvant": (
         advanced(
@@ -242,7 +242,7 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
             metastases=(PERI,),
             courses=(course(Drug.IMATINIB, 400, setting=ADJ, start=D(2025, 1, 1)),),
         ),
-        {"G18"},
+        {"G18", "P5"},
     ),
     "I2 I8 perforation on imatinib": (
         advanced(
@@ -250,7 +250,7 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
             response=ResponseStatus.STABLE,
             emergencies=[finding(EmergencyKind.PERFORATION)],
         ),
-        {"I2"},
+        {"I2", "G1"},
     ),
     "C1 K1 resectable but ECOG 3": (
         dataclasses.replace(
@@ -288,7 +288,7 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
     ),
     "H2 focal progression": (
         advanced(course(Drug.IMATINIB, 400), response=ResponseStatus.WORSENED, lesions=1),
-        {"H2", "G7"},
+        {"H2", "G7", "P5"},
     ),
     "H4 naive resectable metastases": (
         advanced(resectability=Resectability.RESECTABLE),
@@ -301,7 +301,7 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
             response=ResponseStatus.STABLE,
             resectability=UNRES,
         ),
-        {"J2"},
+        {"J2", "G1"},
     ),
     "I1 complete obstruction": (
         make_case(
@@ -309,19 +309,22 @@ SCENARIOS: dict[str, tuple[GistCase, set[str]]] = {
         ),
         {"I1"},
     ),
-    "I2 perforation": (make_case(emergencies=[finding(EmergencyKind.PERFORATION)]), {"I2"}),
+    "I2 perforation": (make_case(emergencies=[finding(EmergencyKind.PERFORATION)]), {"I2", "P5"}),
     "I3 refractory bleeding": (
         make_case(emergencies=[finding(EmergencyKind.REFRACTORY_BLEEDING)]),
-        {"I3"},
+        {"I3", "P5"},
     ),
     "I4 rupture with haemorrhage": (
         make_case(emergencies=[finding(EmergencyKind.RUPTURE_WITH_HAEMORRHAGE)]),
-        {"I4"},
+        {"I4", "P5"},
     ),
     "I5 abscess": (
         make_case(emergencies=[finding(EmergencyKind.ABSCESS, Certainty.POSSIBLE)]),
-        {"I5"},
+        {"I5", "P5"},
     ),
-    "I6 controlled bleeding": (make_case(emergencies=[finding(EmergencyKind.BLEEDING)]), {"I6"}),
+    "I6 controlled bleeding": (
+        make_case(emergencies=[finding(EmergencyKind.BLEEDING)]),
+        {"I6", "P5"},
+    ),
     "P5 mitotic count missing": (resected(size=6.0, mitoses=None), {"P5"}),
 }

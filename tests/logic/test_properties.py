@@ -23,12 +23,12 @@ from logic.case import (
     StopReason,
 )
 from logic.engine import evaluate
+from logic.facts import TRIGGER_KINDS
 from logic.knowledge.citations import CITATIONS
 from logic.knowledge.version import KNOWLEDGE_VERSION
 from logic.recommendation import ELECTIVE_SURGERY, Indicator, NihRisk
 from logic.registry import RULES
 from logic.risk import nih_modified
-from logic.rules.situation import TRIGGER_KINDS
 from tests.logic.conftest import course, finding, make_case
 
 T = TypeVar("T")

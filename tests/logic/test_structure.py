@@ -9,14 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from logic.case import CASE_FIELDS
 from logic.knowledge.citations import CITATIONS
+from logic.knowledge.decisions import DECISIONS_FILE, render
 from logic.knowledge.version import (
     INTERVENTION_DEVELOPER,
     KNOWLEDGE_RELEASE_DATE,
     KNOWLEDGE_VERSION,
 )
-from logic.registry import RULES, RegistryError, validate
+from logic.registry import (
+    RULES,
+    RegistryError,
+    validate,
+    validate_decisions,
+)
+from logic.rule import Decision, Rule
 
 LOGIC = Path(__file__).resolve().parents[2] / "logic"
 #: The source ids of knowledge-base §8.
@@ -88,15 +94,6 @@ def test_every_knowledge_base_row_is_a_rule_in_order() -> None:
     assert list(RULES) == [*KB_IDS, "P5", "P6"]
 
 
-def test_rules_are_valid() -> None:
-    for rule in RULES.values():
-        assert set(rule.reads) <= CASE_FIELDS
-        assert all(cid in CITATIONS for cid in rule.citations)
-        assert rule.title
-        assert rule.statement
-        assert rule.conditions
-
-
 def test_registry_rejects_duplicates_unknown_citations_and_fields() -> None:
     g1 = RULES["G1"]
     with pytest.raises(RegistryError, match="duplicate"):
@@ -111,6 +108,23 @@ def test_registry_rejects_duplicates_unknown_citations_and_fields() -> None:
         validate([dataclasses.replace(g1, rule_id="g-one")])
 
 
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"title": " "}, "no title"),
+        ({"statement": ""}, "no statement"),
+        ({"conditions": ()}, "no condition"),
+        ({"citations": ()}, "no citation"),
+        ({"categories": ("surgery",)}, "invalid category"),
+        ({"folds_into": ("G2",)}, "card-making rule cannot fold"),
+        ({"categories": ()}, "folds into no rule"),
+    ],
+)
+def test_registry_rejects_an_incomplete_record(change: dict[str, object], problem: str) -> None:
+    with pytest.raises(RegistryError, match=problem):
+        validate([dataclasses.replace(RULES["G1"], **change)])  # type: ignore[arg-type]
+
+
 def test_citations_cover_every_source_of_the_knowledge_base() -> None:
     assert sorted(CITATIONS) == sorted(KB_SOURCES)
     for required in ("S6c", "S9b", "S13a", "S13b", "S16b", "S23b", "S24b", "S26", "S37"):
@@ -123,8 +137,15 @@ def test_knowledge_version_constants() -> None:
     assert INTERVENTION_DEVELOPER == "gist-cds contributors"
 
 
-def test_every_design_decision_is_listed() -> None:
-    decisions = (LOGIC / "knowledge" / "DECISIONS.md").read_text(encoding="utf-8")
+def test_decisions_file_is_generated_from_the_rule_records() -> None:
+    """DESIGN prose lives on the rule records; DECISIONS.md is rendered from them."""
+    assert DECISIONS_FILE.read_text(encoding="utf-8") == render(RULES.values()), (
+        "logic/knowledge/DECISIONS.md is out of date: run python -m logic.knowledge.decisions"
+    )
+
+
+def test_every_design_decision_of_a_rule_is_in_the_decisions_file() -> None:
+    decisions = DECISIONS_FILE.read_text(encoding="utf-8")
     for rule_id, rule in RULES.items():
         if rule.design_note and "DESIGN" in rule.design_note:
             assert f"**{rule_id}**" in decisions, rule_id
@@ -144,3 +165,19 @@ def test_logic_imports_neither_flask_nor_fhir(path: Path) -> None:
             names = [node.module]
         for name in names:
             assert name.split(".")[0] not in FORBIDDEN, f"{path.name} imports {name}"
+
+
+def test_registry_rejects_a_decision_that_cannot_decide() -> None:
+    b1, b2 = RULES["B1"], RULES["B2"]
+
+    def decision(*rules: Rule) -> Decision:
+        return Decision("test", lambda case: True, rules, lambda case: ())
+
+    with pytest.raises(RegistryError, match="without `when`"):
+        validate_decisions([decision(dataclasses.replace(b1, when=None))], RULES, [])
+    with pytest.raises(RegistryError, match="unregistered"):
+        validate_decisions([decision(dataclasses.replace(b1))], RULES, [])
+    with pytest.raises(RegistryError, match="two decisions"):
+        validate_decisions([decision(b1), decision(b1, b2)], RULES, [])
+    with pytest.raises(RegistryError, match="in no decision"):
+        validate_decisions([decision(b1)], RULES, [b1, b2])

@@ -9,11 +9,11 @@ cards (D2, F4, G1). P5 also fires without a GIST diagnosis when the Conditions c
 from __future__ import annotations
 
 from logic.case import FactStatus, GistCase, ResectionStatus
+from logic.facts import Pathway, definite_emergency, pathway, stale_facts
 from logic.recommendation import ELECTIVE_SURGERY, Category, Indicator, MissingData
+from logic.rule import Plan, Rule
 from logic.rules import advanced, localized, resected
-from logic.rules.base import Rule
-from logic.rules.common import SUMMARY_MAX, Plan, emit, missing, per_case, picker
-from logic.rules.situation import Pathway, definite_emergency, pathway, stale_facts
+from logic.rules.common import SUMMARY_MAX, emit, missing, per_case, picker
 
 CITES = ("S6",)
 UNREADABLE_FACT = "unreadableRecord"
@@ -214,14 +214,43 @@ RULE_P5 = Rule(
         "or: no GIST diagnosis known and the Conditions could not be read",
     ),
     citations=CITES,
-    reads=("diagnosis", "unreadable", "disease_state", *_CHECKED),
+    reads=(
+        "diagnosis",
+        "site",
+        "disease_state",
+        "resection",
+        "resected",
+        "resection_unknown",
+        "margin",
+        "resectability",
+        "tumour_size",
+        "mitotic_count",
+        "rupture",
+        "eus",
+        "genotype",
+        "metastases",
+        "tki_history",
+        "response",
+        "emergencies",
+        "performance_status",
+        "primaries",
+        "deceased",
+        "unreadable",
+        "as_of",
+    ),
     categories=(Category.DATA_NEEDED,),
     applies=_applies,
     recommend=_recommend,
     design_note=(
-        "One card lists every gap (fact, reason, impact). Genotype gaps go to the mutation-"
-        "testing cards instead. Evidence S6 stands for the PDQ's emphasis on genotype, mitotic "
-        "count and rupture as decision inputs."
+        "One data-needed card listing every gap (fact, reason, impact), conflicts and "
+        "unreadable inputs; genotype gaps go to mutation-testing cards; gaps of elective "
+        "cards withheld for an emergency are not repeated. Without a GIST diagnosis, P5 fires "
+        "only when Conditions were unreadable or the diagnosis conflicts. A response "
+        "assessment older than 6 months while a TKI is taken for advanced disease, and the "
+        "size of a primary not yet resected measured over 6 months ago, are reported as stale "
+        "(`GistCase.as_of` = the day the case is built). 6 months = the longer end of the "
+        "3–6-monthly imaging follow-up (F7 [S6][S5]) and the close TKI monitoring of D8; the "
+        "card still uses the fact, and the data request says to refresh it."
     ),
 )
 
@@ -240,13 +269,27 @@ RULE_P6 = Rule(
         "Procedure data unreadable or not obtained, or a resection evidenced without its Procedure",
     ),
     citations=CITES_P6,
-    reads=("resection", "resected", "resection_unknown", "disease_state"),
+    reads=(
+        "diagnosis",
+        "disease_state",
+        "resection",
+        "resected",
+        "resection_unknown",
+        "metastases",
+        "primaries",
+        "deceased",
+        "unreadable",
+    ),
     categories=(Category.DATA_NEEDED,),
     applies=_applies_p6,
     recommend=_recommend_p6,
     design_note=(
-        "DESIGN (never guess, knowledge base §1.K). B, C, D and F rules are withheld through "
-        "the pathway; in metastatic disease the elective surgery cards (H1, H2, J1, J2) are "
-        "withheld too; emergency, systemic-therapy and data cards are unaffected."
+        "(KB §1.K) Resection status unknown (Procedure data unreadable, not obtained, or a "
+        'resection evidenced without its Procedure) and no metastasis: a "resection unknown" '
+        "pathway in which B, C, D and F rules give no card; one data-needed card (warning) "
+        "names the surgical record and what each answer leads to. A resection found among "
+        "readable Procedures settles it. In metastatic disease the engine withholds the "
+        "elective surgery cards too (the primary may still be in place); systemic-therapy and "
+        "emergency cards are unaffected."
     ),
 )

@@ -12,7 +12,7 @@ import dataclasses
 
 from logic.case import GistCase, PerformanceScale, PerformanceStatus
 from logic.recommendation import ELECTIVE_SURGERY, Category, Indicator, Recommendation
-from logic.rules.base import Rule
+from logic.rule import Rule
 from logic.rules.common import nothing
 
 POOR_ECOG = 3
@@ -93,7 +93,9 @@ RULE_K1 = Rule(
     folds_into=SURGERY_RULES,
     fold_text=fitness_line,
     design_note=(
-        "DESIGN (knowledge base §1.K). Thresholds ECOG ≥3 / Karnofsky ≤40 as stated; the "
-        "line names the score and its date."
+        '(KB §1.K) ECOG ≥3 / Karnofsky ≤40 (latest final Observation): folded line "fitness '
+        'for surgery: ECOG n (date) — confirm…" on every elective surgery card, raised to '
+        "warning; H1, H2 and J1 are withheld and the drug card says why. A poor score older "
+        "than 6 months is listed as stale by P5. Unknown or better scores change nothing."
     ),
 )

@@ -324,3 +324,39 @@ def assess_risk(case: GistCase) -> RiskAssessment:
         else None
     )
     return RiskAssessment(nih, table, tuple(unknown), row)
+
+
+class LocalizedRoute(StrEnum):
+    """Which decision a localized, unresected primary goes to (§1.B–§1.D, in precedence order)."""
+
+    NEOADJUVANT_COURSE = "neoadjuvant course under way"  # D11–D14
+    NEOADJUVANT_START = "marginally resectable or unresectable"  # D1–D7
+    SITE_UNKNOWN = "site unknown, ≤2 cm or size unknown"  # blocked: P5 asks for the site
+    SIZE_UNKNOWN = "gastric, size unknown"  # blocked: P5 asks for the size
+    SMALL_GASTRIC = "gastric ≤2 cm"  # B1–B7
+    NON_GASTRIC_SMALL = "non-gastric ≤2 cm or size unknown"  # B6
+    RESECTABLE = "larger than 2 cm, not marginally resectable"  # C1
+
+
+def localized_route(case: GistCase) -> LocalizedRoute | None:
+    """The §1.B–§1.D decision a case goes to (None: not on the localized pathway).
+
+    A course under way decides first (D13); then marginal or unresectable disease goes to
+    neoadjuvant TKI unless it is a small gastric tumour; then site and size choose B or C."""
+    if pathway(case) is not Pathway.LOCALIZED:
+        return None
+    if courses_in(case, TherapySetting.NEOADJUVANT):
+        return LocalizedRoute.NEOADJUVANT_COURSE
+    st, sz, res = site(case), size_cm(case), resectability(case)
+    small_gastric = st is Site.STOMACH and sz is not None and sz <= 2.0
+    if res in (Resectability.MARGINALLY_RESECTABLE, Resectability.UNRESECTABLE) and not (
+        small_gastric
+    ):
+        return LocalizedRoute.NEOADJUVANT_START
+    if sz is not None and sz > 2.0:
+        return LocalizedRoute.RESECTABLE
+    if st is None:
+        return LocalizedRoute.SITE_UNKNOWN
+    if st is Site.STOMACH:
+        return LocalizedRoute.SMALL_GASTRIC if sz is not None else LocalizedRoute.SIZE_UNKNOWN
+    return LocalizedRoute.NON_GASTRIC_SMALL

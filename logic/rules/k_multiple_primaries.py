@@ -9,10 +9,10 @@ asks for genetic counselling and the wild-type work-up (F11).
 from __future__ import annotations
 
 from logic.case import GistCase, PrimaryTumour
+from logic.facts import has_metastatic_disease
 from logic.recommendation import Category, MissingData
-from logic.rules.base import Rule
-from logic.rules.common import Plan, emit, per_case, picker
-from logic.rules.situation import has_metastatic_disease
+from logic.rule import Plan, Rule
+from logic.rules.common import emit, per_case, picker
 
 CITES = ("S6",)
 
@@ -73,13 +73,16 @@ RULE_K2 = Rule(
     ),
     conditions=("two or more primary GIST Conditions whose sites are different organs",),
     citations=CITES,
-    reads=("primaries", "site", "tumour_size"),
+    reads=("disease_state", "metastases", "primaries"),
     categories=(Category.DATA_NEEDED,),
     applies=_applies,
     recommend=_recommend,
     design_note=(
-        "DESIGN (knowledge base §1.K). 'Small intestine' and a named part of it are one organ. "
-        "Sizes are matched to a primary by the TumorSize focus; a size without a focus is not "
-        "assigned to either tumour."
+        '(KB §1.K) GIST Conditions naming two or more organs ("small intestine" and jejunum '
+        "are one) → the case lists each primary (earliest Condition per organ, size from the "
+        "TumorSize whose `focus` names it); site and size stay unknown rather than "
+        "conflicting; a localized case gets no B–F card, only the K2 card (MDT per tumour, "
+        "genetic counselling, F11 work-up). Metastatic disease keeps its systemic cards "
+        "beside K2."
     ),
 )

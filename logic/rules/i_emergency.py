@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from logic.case import Certainty, Drug, EmergencyKind, GistCase
 from logic.recommendation import Category, Indicator, Recommendation
-from logic.rules.base import Rule
-from logic.rules.common import Plan, emergencies_used, emit, nothing, per_case, picker
+from logic.rule import Plan, Rule
+from logic.rules.common import emergencies_used, emit, nothing, per_case, picker
 
 EMERG = Category.EMERGENCY_SURGICAL_REVIEW
-READS = ("emergencies",)
+#: What a trigger rule (I1–I6) reads: the emergency findings, nothing else.
+TRIGGER_READS = ("emergencies",)
 
 CITES: dict[str, tuple[str, ...]] = {
     "I1": ("S1", "S6"),
@@ -117,7 +118,7 @@ def _trigger_rule(rule_id: str, kind: EmergencyKind, what: str, title: str) -> R
         statement=f"Emergency surgical review for {what}.",
         conditions=(f"{what} is recorded (critical when definite, warning when possible)",),
         citations=CITES[rule_id],
-        reads=READS,
+        reads=TRIGGER_READS,
         categories=(EMERG,),
         applies=applies,
         recommend=recommend,
@@ -166,14 +167,11 @@ RULES: tuple[Rule, ...] = (
         ),
         conditions=("bleeding or obstruction recorded without the refractory/complete qualifier",),
         citations=CITES["I6"],
-        reads=READS,
+        reads=("emergencies",),
         categories=(EMERG,),
         applies=_i6_applies,
         recommend=_i6_recommend,
-        design_note=(
-            "DESIGN (knowledge base): not an automatic trigger. Shown as an emergency-review card "
-            "with a warning indicator so it is not missed; never suppresses elective cards."
-        ),
+        design_note=("(KB) Unqualified bleeding or obstruction → urgent MDT review card, warning."),
     ),
     Rule(
         rule_id="I8",
@@ -188,15 +186,18 @@ RULES: tuple[Rule, ...] = (
         ),
         conditions=("an emergency card is shown", "a TKI course is active or on hold"),
         citations=CITES["I8"],
-        reads=("emergencies", "tki_history"),
+        reads=("tki_history", "emergencies"),
         categories=(),
         applies=lambda case: _tki_during_emergency(case) is not None,
         recommend=nothing,
         folds_into=_EMERGENCY_CARDS,
         fold_text=_tki_during_emergency,
         design_note=(
-            "DESIGN (knowledge base §1.K). With a definite emergency the engine also withholds "
-            "surveillance cards and the stale-size item that speaks of surveillance."
+            "(KB §1.K) Emergency cards name the running TKI and dose with its peri-operative "
+            'interruption (§3 intervals for ripretinib and regorafenib, otherwise "follow its '
+            'label"). Beside a definite emergency the engine also withholds surveillance cards '
+            "and the stale-size data item (both assume a calm course); TKI continue/next-line "
+            "cards stay."
         ),
     ),
     Rule(
@@ -209,7 +210,7 @@ RULES: tuple[Rule, ...] = (
         ),
         conditions=("a bleeding finding is recorded (shown on the I3 and I6 cards)",),
         citations=CITES["I7"],
-        reads=READS,
+        reads=("emergencies",),
         categories=(),
         applies=_bleeding,
         recommend=nothing,
