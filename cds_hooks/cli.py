@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from cds_hooks.config import ConfigError, settings_from_env
 
 if TYPE_CHECKING:
+    from cds_hooks.hooks import ServiceDefinition
     from logic.case import GistCase
 
 EXIT_USAGE = 2
@@ -120,12 +121,11 @@ def _patient_id(resources: list[Any]) -> str | None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from cds_hooks.errors import ServiceError
+    from cds_hooks import hooks
+    from cds_hooks.errors import BadRequest, ServiceError
     from cds_hooks.fetch import PrefetchUnavailable
-    from cds_hooks.pipeline import evaluate_resources, run_patient_view
-    from cds_hooks.services import GIST_TREATMENT
-    from cds_hooks.validation import parse_json_body
-    from cds_hooks.views import validate_hook_request
+    from cds_hooks.pipeline import evaluate_resources
+    from cds_hooks.validation import parse_json_body, schema_errors
     from fhir_mappings import flatten_resources
 
     settings = settings_from_env()
@@ -136,15 +136,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         document = parse_json_body(raw, max_depth=settings.max_json_depth)
         if isinstance(document, dict) and "hook" in document:
-            body = validate_hook_request(
-                document, GIST_TREATMENT, max_resources=settings.max_resources
+            if errors := schema_errors("cds-hooks-request", document):
+                raise BadRequest("invalid CDS Hooks request: " + "; ".join(errors))
+            service = _service_for(document, args.service)
+            if isinstance(service, str):
+                return _fail(service)
+            body = hooks.validate_hook_request(
+                document, service, max_resources=settings.max_resources
             )
-            result = run_patient_view(
+            result = service.handler(
                 body,
-                allowed_servers=(),
-                timeout_s=settings.fhir_timeout_s,
-                public_base_url=settings.public_base_url,
-                required_keys=GIST_TREATMENT.required_keys,
+                hooks.HookSettings(
+                    allowed_servers=(),
+                    timeout_s=settings.fhir_timeout_s,
+                    public_base_url=settings.public_base_url,
+                ),
             )
             response, case = result.response, result.case
         elif isinstance(document, dict) and document.get("resourceType") == "Bundle":
@@ -169,6 +175,28 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if not response["cards"]:
         print(f"gist-cds: no cards: {_why_no_cards(case)}", file=sys.stderr)
     return 0
+
+
+def _service_for(document: dict[str, Any], service_id: str | None) -> ServiceDefinition | str:
+    """The registered service that answers this request (by --service, else by its hook), or
+    why there is none."""
+    from cds_hooks import hooks
+
+    if service_id is not None:
+        found = hooks.find(service_id)
+        if found is None:
+            known = ", ".join(s.id for s in hooks.services())
+            return f"no CDS service with id {service_id!r} (known: {known})"
+        return found
+    hook = document.get("hook")
+    candidates = hooks.for_hook(hook) if isinstance(hook, str) else ()
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        known = ", ".join(sorted({s.hook for s in hooks.services()}))
+        return f"no CDS service answers the {str(hook)[:64]!r} hook (known hooks: {known})"
+    ids = ", ".join(s.id for s in candidates)
+    return f"several services answer the {hook!r} hook ({ids}): choose one with --service"
 
 
 def _why_no_cards(case: GistCase) -> str:
@@ -228,7 +256,7 @@ def cmd_db_upgrade(_: argparse.Namespace) -> int:
 
 
 def cmd_discovery(_: argparse.Namespace) -> int:
-    from cds_hooks.services import discovery_document
+    from cds_hooks.hooks import discovery_document
 
     json.dump(discovery_document(), sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -321,7 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "file",
         help="JSON file: a FHIR R4 Bundle of the patient's resources, or a CDS Hooks "
-        "patient-view request with every prefetch key filled",
+        "request of a registered hook (patient-view, ...) with every prefetch key filled",
+    )
+    evaluate.add_argument(
+        "--service",
+        help="service id to answer a CDS Hooks request (default: the one service on its hook)",
     )
     evaluate.set_defaults(func=cmd_evaluate)
 

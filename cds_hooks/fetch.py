@@ -44,6 +44,9 @@ READ_SIZE = 64 * 1024
 #: Pseudo-key under which Medications read by reference are returned (and problems reported).
 MEDICATIONS_KEY = "Medication"
 MAX_MEDICATION_READS = 50
+#: Resource types whose `medicationReference` is read when the Medication was not sent; each
+#: service passes its own (its registry entry), this default serves direct callers.
+DEFAULT_MEDICATION_USE_TYPES = frozenset({"MedicationStatement", "MedicationRequest"})
 #: A Medication is a code and a few ingredients: a body larger than this is not one.
 MAX_MEDICATION_BYTES = 256 * 1024
 #: Resource types a FHIR answer may be named by in a problem; any other `resourceType` the server
@@ -451,6 +454,7 @@ def resolve(
     max_resources: int = 20_000,
     max_total_bytes: int = 32 * 1024 * 1024,
     received_bytes: int = 0,
+    medication_use_types: Collection[str] = DEFAULT_MEDICATION_USE_TYPES,
 ) -> ResolvedData:
     """Resolve every template key to data, within `timeout_s` for the whole call.
 
@@ -491,7 +495,7 @@ def resolve(
     )
     try:
         fetched = _fetch_all(plan, templates, patient_id, fetcher, deadline)
-        if refs := _missing_medication_ids(plan.values):
+        if refs := _missing_medication_ids(plan.values, medication_use_types):
             fetched |= _read_medications(plan, refs, fetcher, deadline)
     finally:
         io_deadline.expire()  # also when the request's own deadline interrupts the wait
@@ -521,7 +525,7 @@ def _resources_of(value: Any) -> list[Mapping[str, Any]]:
     return [value]
 
 
-def _missing_medication_ids(values: Mapping[str, Any]) -> list[str]:
+def _missing_medication_ids(values: Mapping[str, Any], use_types: Collection[str]) -> list[str]:
     """Ids of Medications that medication uses point at (`Medication/{id}`) but that are neither
     contained nor among the data: EHRs often send the drug only as such a reference, and without
     it a TKI course cannot be recognised."""
@@ -529,7 +533,7 @@ def _missing_medication_ids(values: Mapping[str, Any]) -> list[str]:
     present = {str(r.get("id")) for r in resources if r.get("resourceType") == "Medication"}
     wanted: list[str] = []
     for resource in resources:
-        if resource.get("resourceType") not in ("MedicationStatement", "MedicationRequest"):
+        if resource.get("resourceType") not in use_types:
             continue
         ref = resource.get("medicationReference")
         target = ref.get("reference") if isinstance(ref, Mapping) else None

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from cds_hooks import hooks
 from cds_hooks.preflight import version_line
 from cds_hooks.rule_pages import INTENDED_USE
-from cds_hooks.services import SERVICES
 from logic.knowledge import version
 from logic.registry import RULES
 
@@ -24,7 +24,7 @@ def landing() -> str:
         intended_use=INTENDED_USE,
         auth=runtime.verifier is not None,
         discovery_url=settings.endpoint_url("cds-services"),
-        services=list(SERVICES.values()),
+        services=list(hooks.services()),
         service_url=lambda service_id: settings.endpoint_url(f"cds-services/{service_id}"),
         rule_count=len(RULES),
         version=version_line(),

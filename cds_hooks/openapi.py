@@ -3,11 +3,15 @@ validates with, so the document cannot drift from the code (a test also compares
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from cds_hooks import hooks
+from cds_hooks.hooks import ServiceDefinition
 from cds_hooks.validation import SCHEMA_PACKAGE
 
 _OUTCOME = {
@@ -121,7 +125,11 @@ def _rebase_refs(node: Any, prefix: str) -> Any:
 
 def _schema(name: str, component: str) -> dict[str, Any]:
     text = resources.files(SCHEMA_PACKAGE).joinpath(f"{name}.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    return _component(json.loads(text), component)
+
+
+def _component(source: Mapping[str, Any], component: str) -> dict[str, Any]:
+    schema = copy.deepcopy(dict(source))
     schema.pop("$schema", None)
     schema.pop("$id", None)
     rebased: dict[str, Any] = _rebase_refs(schema, f"#/components/schemas/{component}")
@@ -160,9 +168,27 @@ _SERVICE_ID = {
 _BEARER: list[dict[str, list[str]]] = [{"cdsClientJwt": []}]
 
 
-@cache
+def _context_component(service: ServiceDefinition) -> str:
+    return f"{service.id}.context"
+
+
+def _call_description(services: tuple[ServiceDefinition, ...]) -> str:
+    listed = "; ".join(
+        f"`{s.id}` answers `{s.hook}` (context: #/components/schemas/{_context_component(s)})"
+        for s in services
+    )
+    return f"Call a CDS service. Registered services: {listed}."
+
+
 def openapi_document() -> dict[str, Any]:
-    """The API description (cached per process)."""
+    """The API description, with every registered service and its context schema (cached until
+    the hook registry changes)."""
+    return _document(hooks.generation())
+
+
+@cache
+def _document(_generation: int) -> dict[str, Any]:
+    services = hooks.services()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -185,6 +211,7 @@ def openapi_document() -> dict[str, Any]:
             "/cds-services/{service_id}": {
                 "post": {
                     "operationId": "callService",
+                    "description": _call_description(services),
                     "security": _BEARER,
                     "parameters": [_SERVICE_ID],
                     "requestBody": {"required": True, "content": _json("HookRequest")},
@@ -326,6 +353,10 @@ def openapi_document() -> dict[str, Any]:
                 "Health": _HEALTH,
                 "Readiness": _READINESS,
                 "OperationOutcome": _OUTCOME,
+                **{
+                    _context_component(s): _component(s.context_schema, _context_component(s))
+                    for s in services
+                },
             },
         },
     }

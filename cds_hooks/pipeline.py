@@ -1,6 +1,7 @@
 """One hook call, end to end: resolve data → build the case → evaluate → render cards → audit.
 
-Transport-free (no Flask): the views and `gist-cds evaluate` both call `run_patient_view`.
+Transport-free (no Flask): the `gist-treatment` handler (cds_hooks/hooks/patient_view.py) calls
+`run_patient_view`, for the views and `gist-cds evaluate` alike.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cds_hooks.cards import render_cards
-from cds_hooks.fetch import FetchProblem, ResolvedData, resolve
+from cds_hooks.fetch import DEFAULT_MEDICATION_USE_TYPES, FetchProblem, ResolvedData, resolve
 from fhir_mappings import build_case
 from fhir_mappings.assemble import mark_resection_unknown
 from fhir_mappings.prefetch_templates import RESOURCE_TYPE_OF_KEY
@@ -63,6 +64,7 @@ def run_patient_view(
     max_resources: int = 20_000,
     max_fhir_bytes: int = 32 * 1024 * 1024,
     received_bytes: int = 0,
+    medication_use_types: Collection[str] = DEFAULT_MEDICATION_USE_TYPES,
 ) -> HookResult:
     """Answer a validated patient-view request; raises fetch.PrefetchUnavailable for 412."""
     started = time.perf_counter()
@@ -80,6 +82,7 @@ def run_patient_view(
         max_resources=max_resources,
         max_total_bytes=max_fhir_bytes,
         received_bytes=received_bytes,
+        medication_use_types=medication_use_types,
     )
     case = case_from_resolved(resolved, patient_id)
     recommendations = tuple(evaluate(case))

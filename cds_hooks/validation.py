@@ -18,15 +18,30 @@ SCHEMA_PACKAGE = "cds_hooks.schemas"
 @cache
 def validator(name: str) -> Draft202012Validator:
     """A compiled validator for `schemas/<name>.schema.json` (loaded once per process)."""
+    return compile_schema(load_schema(name))
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    """The parsed `schemas/<name>.schema.json`."""
     text = resources.files(SCHEMA_PACKAGE).joinpath(f"{name}.schema.json").read_text("utf-8")
-    schema = json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def compile_schema(schema: dict[str, Any]) -> Draft202012Validator:
+    """A validator for `schema`; raises jsonschema.SchemaError when the schema itself is wrong."""
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
 def schema_errors(name: str, instance: Any, limit: int = 5) -> list[str]:
     """Readable messages for the first `limit` violations (empty when valid)."""
-    errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    return validation_errors(validator(name), instance, limit)
+
+
+def validation_errors(check: Draft202012Validator, instance: Any, limit: int = 5) -> list[str]:
+    """Readable messages for the first `limit` violations of `check` (empty when valid)."""
+    errors = sorted(check.iter_errors(instance), key=lambda e: list(e.absolute_path))
     return [_describe(error) for error in errors[:limit]]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from cds_hooks import metrics
+from cds_hooks import hooks, metrics
 from cds_hooks.auth import AuthError
 from cds_hooks.deadline import RequestDeadlineExceeded, arm, disarm
 from cds_hooks.errors import (
@@ -30,13 +30,12 @@ from cds_hooks.errors import (
 from cds_hooks.feedback import MAX_BODY_BYTES as MAX_FEEDBACK_BODY_BYTES
 from cds_hooks.feedback import parse_feedback
 from cds_hooks.fetch import PrefetchUnavailable
+from cds_hooks.hooks import HookSettings, ServiceDefinition, validate_hook_request
 from cds_hooks.openapi import openapi_document
-from cds_hooks.pipeline import run_patient_view
 from cds_hooks.runtime import Runtime
-from cds_hooks.services import SERVICES, ServiceDefinition, discovery_document
 from cds_hooks.storage import AuditRecord, FeedbackRejected
 from cds_hooks.trusted_clients import TrustedClient
-from cds_hooks.validation import count_prefetch_resources, parse_json_body, schema_errors
+from cds_hooks.validation import parse_json_body
 from logic.knowledge.version import KNOWLEDGE_VERSION
 from logic.registry import RULES
 
@@ -87,7 +86,7 @@ def read_json_body(limit: int | None = None) -> Any:
 
 
 def find_service(service_id: str) -> ServiceDefinition:
-    service = SERVICES.get(service_id)
+    service = hooks.find(service_id)
     if service is None:
         raise NotFound(f"no CDS service with id {service_id!r}; see /cds-services")
     return service
@@ -95,25 +94,6 @@ def find_service(service_id: str) -> ServiceDefinition:
 
 def allowed_fhir_servers(client: TrustedClient | None) -> tuple[str, ...]:
     return client.fhir_servers if client is not None else runtime().settings.fhir_allowlist
-
-
-def validate_hook_request(
-    body: Any, service: ServiceDefinition, *, max_resources: int
-) -> dict[str, Any]:
-    """The body as a CDS Hooks request this service answers; 400/413 naming what is wrong."""
-    if not isinstance(body, dict):
-        raise BadRequest("request body must be a JSON object")
-    if errors := schema_errors("cds-hooks-request", body):
-        raise BadRequest("invalid CDS Hooks request: " + "; ".join(errors))
-    if body["hook"] != service.hook:
-        raise BadRequest(
-            f"service {service.id!r} answers the {service.hook!r} hook, not {body['hook']!r}"
-        )
-    if errors := schema_errors("patient-view-context", body["context"]):
-        raise BadRequest("invalid patient-view context: " + "; ".join(errors))
-    if (count := count_prefetch_resources(body.get("prefetch"))) > max_resources:
-        raise PayloadTooLarge(f"prefetch holds {count} resources; the limit is {max_resources}")
-    return body
 
 
 @bp.before_request
@@ -126,7 +106,7 @@ def _count_call(response: Response) -> Response:
     """Every answer of a service call, whatever its status, counts with its latency."""
     if request.endpoint == "cds_hooks.call_service" and request.view_args is not None:
         service_id = request.view_args.get("service_id")
-        service = service_id if service_id in SERVICES else "unknown"
+        service = service_id if hooks.find(str(service_id)) is not None else "unknown"
         metrics.HOOK_CALLS.labels(service=service, status=str(response.status_code)).inc()
         elapsed = time.perf_counter() - g.get("gist_started", time.perf_counter())
         metrics.HOOK_LATENCY.labels(service=service).observe(elapsed)
@@ -136,7 +116,7 @@ def _count_call(response: Response) -> Response:
 @bp.get("/cds-services")
 def discovery() -> Response:
     authenticate("cds-services")
-    return jsonify(discovery_document())
+    return jsonify(hooks.discovery_document())
 
 
 @bp.post("/cds-services/<service_id>")
@@ -153,15 +133,16 @@ def call_service(service_id: str) -> Response:
         arm(
             rt.settings.request_deadline_s - (time.monotonic() - g.get("started", time.monotonic()))
         )
-        result = run_patient_view(
+        result = service.handler(
             body,
-            allowed_servers=allowed_fhir_servers(client),
-            timeout_s=rt.settings.fhir_timeout_s,
-            public_base_url=rt.settings.public_base_url,
-            required_keys=service.required_keys,
-            max_resources=rt.settings.max_resources,
-            max_fhir_bytes=rt.settings.max_fhir_bytes,
-            received_bytes=request.content_length or 0,
+            HookSettings(
+                allowed_servers=allowed_fhir_servers(client),
+                timeout_s=rt.settings.fhir_timeout_s,
+                public_base_url=rt.settings.public_base_url,
+                max_resources=rt.settings.max_resources,
+                max_fhir_bytes=rt.settings.max_fhir_bytes,
+                received_bytes=request.content_length or 0,
+            ),
         )
         disarm()  # the audit write below must never be interrupted
     except PrefetchUnavailable as exc:
