@@ -50,9 +50,7 @@ def recommendation_of(finding: OrderFinding) -> Recommendation:
     )
 
 
-def updated_draft(
-    rec: Recommendation, case: GistCase, draft: Mapping[str, Any]
-) -> dict[str, Any]:
+def updated_draft(rec: Recommendation, case: GistCase, draft: Mapping[str, Any]) -> dict[str, Any]:
     """The drafted MedicationRequest changed to the recommended drug and dose: same id, status,
     intent and subject; the dispense quantity of the old product is dropped (it no longer fits)."""
     _, proposal = medication_request(rec, case, rec.regimens[0])

@@ -10,7 +10,7 @@ import time
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from cds_hooks.fetch import resolve
+from cds_hooks.fetch import DEFAULT_MEDICATION_USE_TYPES, resolve
 from cds_hooks.order_cards import recommendation_of, render_order_cards
 from cds_hooks.pipeline import HookResult, case_from_resolved
 from fhir_mappings.draft_orders import DraftOrders, read_draft_orders
@@ -31,9 +31,7 @@ def order_cards(
     case: GistCase, drafts: DraftOrders, public_base_url: str
 ) -> tuple[list[dict[str, Any]], tuple[Any, ...]]:
     findings = check_drafts(case, drafts.tkis)
-    cards = render_order_cards(
-        findings, drafts=drafts, case=case, public_base_url=public_base_url
-    )
+    cards = render_order_cards(findings, drafts=drafts, case=case, public_base_url=public_base_url)
     return cards, tuple(recommendation_of(f) for f in findings)
 
 
@@ -47,6 +45,7 @@ def run_order_hook(
     max_resources: int = 20_000,
     max_fhir_bytes: int = 32 * 1024 * 1024,
     received_bytes: int = 0,
+    medication_use_types: Collection[str] = DEFAULT_MEDICATION_USE_TYPES,
 ) -> HookResult:
     """Answer a validated order-select / order-sign request; raises fetch.PrefetchUnavailable
     for 412 and `DraftOrdersError` for unreadable draft orders (400)."""
@@ -66,6 +65,7 @@ def run_order_hook(
         max_resources=max_resources,
         max_total_bytes=max_fhir_bytes,
         received_bytes=received_bytes,
+        medication_use_types=medication_use_types,
     )
     case = case_from_resolved(resolved, patient_id)
     cards, recommendations = order_cards(case, drafts, public_base_url)

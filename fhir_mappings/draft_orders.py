@@ -77,9 +77,7 @@ def read_draft(resource: JsonObj, meds: dict[str, JsonObj]) -> list[DraftTki]:
     concept = medications.drug_concept(resource, meds)
     if len(drugs) != 1:
         problem = "the order names more than one drug" if drugs else None
-        return [
-            DraftTki(reference, d, None, _written_as(concept, d.value), problem) for d in drugs
-        ]
+        return [DraftTki(reference, d, None, _written_as(concept, d.value), problem) for d in drugs]
     drug = drugs[0]
     dose = medications.daily_dose(resource, medications.strength_mg(concept))
     problem = dose.problem
