@@ -13,7 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from logic.case import Drug, Genotype, GistCase, StopReason, TherapySetting, TherapyStatus
+from logic.case import (
+    Drug,
+    Genotype,
+    GistCase,
+    StopReason,
+    TherapySetting,
+    TherapyStatus,
+    TkiCourse,
+)
 from logic.knowledge import evidence as numbers
 from logic.knowledge import regimens
 from logic.orders.draft import ChangeKind, DraftTki, OrderFinding, SuggestedChange
@@ -183,22 +191,30 @@ def _d842v_advanced_build(case: GistCase, draft: DraftTki) -> tuple[str, str, Su
     )
 
 
-def _d842v_neoadjuvant(case: GistCase, draft: DraftTki) -> bool:
-    gt = genotype(case)
-    return (
-        pathway(case) is Pathway.LOCALIZED
-        and gt in (Genotype.PDGFRA_D842V, Genotype.SDH_DEFICIENT, Genotype.NF1)
-        and draft.drug is not Drug.AVAPRITINIB
-    )
+def _neoadjuvant_for(
+    genotypes: frozenset[Genotype], *, avapritinib_allowed: bool
+) -> Callable[[GistCase, DraftTki], bool]:
+    """A TKI for a localized, not yet resected GIST of a genotype that gets no neoadjuvant TKI
+    (D5: D842V, where avapritinib may be considered; D6: SDH-deficient or NF1, none at all)."""
+
+    def applies(case: GistCase, draft: DraftTki) -> bool:
+        exempt = avapritinib_allowed and draft.drug is Drug.AVAPRITINIB
+        return pathway(case) is Pathway.LOCALIZED and genotype(case) in genotypes and not exempt
+
+    return applies
 
 
-def _d842v_neoadjuvant_build(case: GistCase, draft: DraftTki) -> tuple[str, str, SuggestedChange]:
+def _neoadjuvant_build(case: GistCase, draft: DraftTki) -> tuple[str, str, SuggestedChange]:
     gt = _genotype_text(case)
     return (
         f"No neoadjuvant {draft.drug.value} for {gt} GIST: proceed to surgery if feasible",
         f"A localized {gt} GIST is not expected to respond to {draft.drug.value}: "
-        "neoadjuvant TKI therapy is not given and the patient proceeds to surgery if feasible. "
-        "For PDGFRA D842V, neoadjuvant avapritinib may be considered but is not validated.",
+        "neoadjuvant TKI therapy is not given and the patient proceeds to surgery if feasible."
+        + (
+            " Neoadjuvant avapritinib may be considered but is not validated."
+            if genotype(case) is Genotype.PDGFRA_D842V
+            else ""
+        ),
         _withdraw(draft),
     )
 
@@ -260,12 +276,17 @@ def _resected_course_free(case: GistCase) -> bool:
     return pathway(case) is Pathway.RESECTED and not courses_in(case, TherapySetting.NEOADJUVANT)
 
 
-def _adjuvant_no_benefit(case: GistCase, draft: DraftTki) -> bool:
-    return (
-        draft.drug is Drug.IMATINIB
-        and pathway(case) is Pathway.RESECTED
-        and genotype(case) in NO_ADJUVANT_BENEFIT
-    )
+def _adjuvant_for(genotypes: frozenset[Genotype]) -> Callable[[GistCase, DraftTki], bool]:
+    """Imatinib after resection for a genotype that gains nothing from it (F3, F11)."""
+
+    def applies(case: GistCase, draft: DraftTki) -> bool:
+        return (
+            draft.drug is Drug.IMATINIB
+            and pathway(case) is Pathway.RESECTED
+            and genotype(case) in genotypes
+        )
+
+    return applies
 
 
 def _adjuvant_no_benefit_build(case: GistCase, draft: DraftTki) -> tuple[str, str, SuggestedChange]:
@@ -431,11 +452,18 @@ def _dose_unknown_build(case: GistCase, draft: DraftTki) -> tuple[str, str, Sugg
 # --- D13 / I8: duplicate and emergency -----------------------------------------------------------
 
 
+def _running_other_than(course: TkiCourse, draft: DraftTki) -> bool:
+    """An active course of the drafted drug that is not the draft itself (when re-signing a
+    revised order, the EHR may already hold it as an active MedicationRequest)."""
+    itself = f"{course.source.resource_type}/{course.source.resource_id}" == draft.reference
+    return course.drug is draft.drug and course.status is TherapyStatus.ACTIVE and not itself
+
+
 def _duplicate(case: GistCase, draft: DraftTki) -> bool:
     """The drug is already taken at the same dose (a dose change, e.g. imatinib escalation to
     800 mg (G7), is not a duplicate). Unknown doses on either side count as the same order."""
     for course in case.tki_history:
-        if course.drug is draft.drug and course.status is TherapyStatus.ACTIVE:
+        if _running_other_than(course, draft):
             if course.daily_dose_mg is None or draft.daily_mg is None:
                 return True
             if abs(course.daily_dose_mg - draft.daily_mg) < 0.01:
@@ -444,9 +472,7 @@ def _duplicate(case: GistCase, draft: DraftTki) -> bool:
 
 
 def _duplicate_build(case: GistCase, draft: DraftTki) -> tuple[str, str, SuggestedChange]:
-    course = next(
-        c for c in case.tki_history if c.drug is draft.drug and c.status is TherapyStatus.ACTIVE
-    )
+    course = next(c for c in case.tki_history if _running_other_than(c, draft))
     since = f" since {course.start.isoformat()}" if course.start else ""
     dose = f" {mg(course.daily_dose_mg)} daily" if course.daily_dose_mg else ""
     return (
@@ -496,14 +522,26 @@ CHECKS: tuple[OrderCheck, ...] = (
         _d842v_advanced_build,
     ),
     OrderCheck(
-        "order-neoadjuvant-insensitive",
+        "order-neoadjuvant-d842v",
         "D5",
-        "Neoadjuvant TKI for PDGFRA D842V, SDH-deficient or NF1 GIST",
+        "Neoadjuvant TKI other than avapritinib for PDGFRA D842V GIST",
         ("S6",),
         CheckKind.DRUG,
         Indicator.CRITICAL,
-        _d842v_neoadjuvant,
-        _d842v_neoadjuvant_build,
+        _neoadjuvant_for(frozenset({Genotype.PDGFRA_D842V}), avapritinib_allowed=True),
+        _neoadjuvant_build,
+    ),
+    OrderCheck(
+        "order-neoadjuvant-sdh-nf1",
+        "D6",
+        "Neoadjuvant TKI for SDH-deficient or NF1-associated GIST",
+        ("S6",),
+        CheckKind.DRUG,
+        Indicator.CRITICAL,
+        _neoadjuvant_for(
+            frozenset({Genotype.SDH_DEFICIENT, Genotype.NF1}), avapritinib_allowed=False
+        ),
+        _neoadjuvant_build,
     ),
     OrderCheck(
         "order-avapritinib-non-d842v",
@@ -518,11 +556,21 @@ CHECKS: tuple[OrderCheck, ...] = (
     OrderCheck(
         "order-adjuvant-no-benefit",
         "F3",
-        "Adjuvant imatinib for a genotype that gains no benefit",
-        ("S6", "S5"),
+        "Adjuvant imatinib for PDGFRA D842V, SDH-deficient or NF1 GIST",
+        ("S6",),
         CheckKind.DRUG,
         Indicator.CRITICAL,
-        _adjuvant_no_benefit,
+        _adjuvant_for(NO_ADJUVANT_BENEFIT - {Genotype.WILD_TYPE}),
+        _adjuvant_no_benefit_build,
+    ),
+    OrderCheck(
+        "order-adjuvant-wild-type",
+        "F11",
+        "Adjuvant imatinib for KIT/PDGFRA wild-type GIST",
+        ("S5", "S6"),
+        CheckKind.DRUG,
+        Indicator.CRITICAL,
+        _adjuvant_for(frozenset({Genotype.WILD_TYPE})),
         _adjuvant_no_benefit_build,
     ),
     OrderCheck(
@@ -610,7 +658,7 @@ CHECKS: tuple[OrderCheck, ...] = (
 def check_drafts(case: GistCase, drafts: Sequence[DraftTki]) -> list[OrderFinding]:
     """Every finding for every drafted TKI order; none for a correct order or a non-GIST case.
     A dose finding is dropped when a drug finding already replaces or removes that order."""
-    if not case.has_gist:
+    if not case.has_gist or case.deceased:
         return []
     findings: list[OrderFinding] = []
     for draft in drafts:

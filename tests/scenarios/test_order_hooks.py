@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from fhir_mappings.r4b import validation_errors
+from sandbox.patients import load_bundle, prefetch_for
 from tests.fhir_mappings import fhir as f
 from tests.scenarios.fhir_cases import (
     IMATINIB,
     NO_RESPONSE,
+    STOMACH,
     SUNITINIB,
     Json,
     _metastatic,
@@ -269,7 +271,7 @@ def test_adjuvant_imatinib_without_a_benefiting_genotype(
     if words is None:  # KIT and PDGFRA both tested negative: wild type
         resources.append(f.pdgfra(present=False))
     card = only_card(call(service, "order-sign", resources, [draft("adj", GLEEVEC_400, 1)]))
-    assert card["extension"][EXT]["ruleId"] == "F3"
+    assert card["extension"][EXT]["ruleId"] == ("F3" if words else "F11")
     assert action_of(card)["type"] == "delete"
     if words:
         assert words in card["summary"]
@@ -291,6 +293,44 @@ def test_adjuvant_imatinib_for_high_risk_kit_exon11_gets_no_card(service: LiveSe
         call(service, "order-sign", [*_resected(8.0, 10), KIT_11], [draft("adj", GLEEVEC_400, 1)])
         == []
     )
+
+
+def _marginal(marker: Json) -> list[Json]:
+    """A localized gastric GIST judged marginally resectable, not yet operated on."""
+    return [
+        f.patient(),
+        f.gist(onsetDateTime=ago(40), bodySite=STOMACH),
+        f.size("sz", 9, date=ago(40)),
+        f.gist_obs(
+            "res",
+            "resectability",
+            ago(30),
+            valueCodeableConcept=f.cc(f.GIST, "marginally-resectable"),
+        ),
+        marker,
+    ]
+
+
+def test_neoadjuvant_imatinib_for_d842v_is_critical(service: LiveService) -> None:
+    card = only_card(
+        call(service, "order-select", _marginal(D842V), [draft("neo", GLEEVEC_400, 1)])
+    )
+    assert (card["indicator"], card["extension"][EXT]["ruleId"]) == ("critical", "D5")
+    assert "not validated" in card["detail"]
+    assert action_of(card)["resourceId"] == "MedicationRequest/neo"
+
+
+def test_neoadjuvant_avapritinib_for_d842v_gets_no_card(service: LiveService) -> None:
+    avapritinib = {"text": "avapritinib 300 MG Oral Tablet"}
+    assert call(service, "order-select", _marginal(D842V), [draft("neo", avapritinib, 1)]) == []
+
+
+def test_any_neoadjuvant_tki_for_sdh_deficient_gist_is_critical(service: LiveService) -> None:
+    sdh = f.gist_obs("sdh", "sdh-deficient", ago(30), valueBoolean=True)
+    avapritinib = {"text": "avapritinib 300 MG Oral Tablet"}
+    card = only_card(call(service, "order-select", _marginal(sdh), [draft("neo", avapritinib, 1)]))
+    assert (card["indicator"], card["extension"][EXT]["ruleId"]) == ("critical", "D6")
+    assert "not validated" not in card["detail"]
 
 
 # --- lines and doses -------------------------------------------------------------------------
@@ -381,6 +421,30 @@ def test_a_tki_the_patient_already_takes_is_a_duplicate(service: LiveService) ->
     assert card["extension"][EXT]["ruleId"] == "D13"
     assert "already takes imatinib" in card["summary"]
     assert action_of(card)["type"] == "delete"
+
+
+def test_re_signing_an_order_the_ehr_already_holds_is_not_a_duplicate(
+    service: LiveService,
+) -> None:
+    stored = draft("d1", GLEEVEC_400, 1)
+    stored.update(status="active", authoredOn=ago(1))
+    resources = _metastatic(KIT_11, stored)
+    assert call(service, "order-sign", resources, [draft("d1", GLEEVEC_400, 1)]) == []
+
+
+def test_sandbox_patient_with_d842v_gets_the_alert_on_sign(service: LiveService) -> None:
+    prefetch = prefetch_for(load_bundle("sb20-metastatic-naive-d842v"))
+    patient_id = prefetch["patient"]["id"]
+    order = draft("d1", GLEEVEC_400, 1)
+    order["subject"] = {"reference": f"Patient/{patient_id}"}
+    body = order_request("order-sign", [], [order])
+    body["context"]["patientId"] = patient_id
+    body["prefetch"] = prefetch
+    response = service.post("cds-services/gist-order-sign", body)
+    assert response.status_code == 200, response.text
+    (card,) = response.json()["cards"]
+    assert card["extension"][EXT]["ruleId"] == "G3"
+    assert action_of(card)["resource"]["subject"] == {"reference": f"Patient/{patient_id}"}
 
 
 def test_imatinib_escalation_to_800_mg_is_not_a_duplicate(service: LiveService) -> None:
