@@ -80,10 +80,15 @@ def read_draft(resource: JsonObj, meds: dict[str, JsonObj]) -> list[DraftTki]:
         return [DraftTki(reference, d, None, _written_as(concept, d.value), problem) for d in drugs]
     drug = drugs[0]
     dose = medications.daily_dose(resource, medications.strength_mg(concept))
-    problem = dose.problem
-    if dose.mg is None and problem is None and _frequency_missing(resource):
+    daily_mg, problem = dose.mg, dose.problem
+    if daily_mg is not None and daily_mg <= 0:
+        daily_mg, problem = (
+            None,
+            f"the daily dose works out at {daily_mg:g} mg, not a positive dose",
+        )
+    if daily_mg is None and problem is None and _frequency_missing(resource):
         problem = "the order gives a dose but no frequency"
-    return [DraftTki(reference, drug, dose.mg, _written_as(concept, drug.value), problem)]
+    return [DraftTki(reference, drug, daily_mg, _written_as(concept, drug.value), problem)]
 
 
 def read_draft_orders(draft_orders: object, selections: Sequence[object] | None) -> DraftOrders:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from logic.case import (
+    Certainty,
     Drug,
     Genotype,
     GistCase,
@@ -28,6 +29,7 @@ from logic.orders.draft import ChangeKind, DraftTki, OrderFinding, SuggestedChan
 from logic.recommendation import Indicator, NihRisk, Regimen
 from logic.rules.situation import (
     GENOTYPE_TEXT,
+    TRIGGER_KINDS,
     Pathway,
     assess_risk,
     courses_in,
@@ -488,7 +490,13 @@ def _emergency(case: GistCase, draft: DraftTki) -> bool:
 
 
 def _emergency_build(case: GistCase, draft: DraftTki) -> tuple[str, str, SuggestedChange]:
-    kinds = sorted({f.kind.value.replace("-", " ") for f in case.emergencies})
+    kinds = sorted(
+        {
+            f.kind.value.replace("-", " ")
+            for f in case.emergencies
+            if f.kind in TRIGGER_KINDS and f.certainty is Certainty.DEFINITE
+        }
+    )
     return (
         f"Active surgical emergency ({', '.join(kinds)}): hold the {draft.drug.value} order",
         f"The record shows an active surgical emergency ({', '.join(kinds)}). Emergency "

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from fhir_mappings.draft_orders import read_draft_orders
+from fhir_mappings.jsonpath import number
 from logic.case import Drug
 from logic.knowledge.citations import CITATIONS
 from logic.orders import CHECKS
@@ -62,3 +64,45 @@ def test_medication_reference_inside_the_bundle_is_resolved() -> None:
     order["medicationReference"] = {"reference": "Medication/m1"}
     (tki,) = read_draft_orders(_bundle(medication, order), ["MedicationRequest/a"]).tkis
     assert (tki.drug, tki.daily_mg) == (Drug.IMATINIB, 400)
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "status": st.sampled_from(["draft", "active", "cancelled"]) | _JSON,
+        "medicationCodeableConcept": st.sampled_from([GLEEVEC_400, SUTENT_50]) | _JSON,
+        "medicationReference": _JSON,
+        "dosageInstruction": _JSON,
+        "contained": _JSON,
+    },
+)
+
+
+@given(fields=_FIELDS, count=_JSON)
+def test_any_draft_shape_is_read_or_refused_never_crashes(
+    fields: dict[str, object], count: object
+) -> None:
+    """EHR drafts vary: whatever the fields hold, reading never fails, and a tablet count gives
+    400 mg × count when it is a positive number, else no dose and the reason."""
+    order = {"resourceType": "MedicationRequest", "id": "x", **fields}
+    tablet = draft("t", GLEEVEC_400, 1)
+    tablet["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = count
+    drafts = {d.reference: d for d in read_draft_orders(_bundle(order, tablet), None).tkis}
+    read = drafts["MedicationRequest/t"]
+    value = number(count)
+    if value is not None and value > 0:
+        assert read.daily_mg == pytest.approx(400 * float(value))
+    else:
+        assert read.daily_mg is None
+        assert read.dose_problem
