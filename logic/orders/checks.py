@@ -630,7 +630,7 @@ CHECKS: tuple[OrderCheck, ...] = (
     OrderCheck(
         "order-dose-below-ripretinib",
         "G11",
-        "Ripretinib other than 150 mg once daily",
+        "Ripretinib below 150 mg once daily",
         ("S6", "INVICTUS2020"),
         CheckKind.DOSE,
         Indicator.WARNING,
@@ -641,7 +641,7 @@ CHECKS: tuple[OrderCheck, ...] = (
         OrderCheck(
             f"order-dose-unreadable-{drug.value}",
             _DOSE_RULE[drug],
-            f"Daily dose of a {drug.value} order could not be read",
+            f"{drug_name(drug)} order whose daily dose could not be read",
             ("S6",),
             CheckKind.DOSE,
             Indicator.WARNING,
