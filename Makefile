@@ -23,11 +23,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-tests/fhirserver/node_modules/.package-lock.json: tests/fhirserver/package.json tests/fhirserver/package-lock.json
-	@echo "installing the test FHIR server's Node packages (npm ci in tests/fhirserver)"
-	cd tests/fhirserver && npm ci --no-audit --no-fund --loglevel=error
+sandbox/fhirserver/node_modules/.package-lock.json: sandbox/fhirserver/package.json sandbox/fhirserver/package-lock.json
+	@echo "installing the Medplum FHIR router's Node packages (npm ci in sandbox/fhirserver)"
+	cd sandbox/fhirserver && npm ci --no-audit --no-fund --loglevel=error
 
-node-deps: tests/fhirserver/node_modules/.package-lock.json
+node-deps: sandbox/fhirserver/node_modules/.package-lock.json
 
 run: install
 	@$(BIN)/python -m sandbox.run --host $(HOST) --port $(PORT) --sandbox-port $(SANDBOX_PORT)
@@ -39,9 +39,10 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
-# pytest exits 5 when it collected no test: that is a failure here, never a pass.
+# pytest exits 5 when it collected no test: that is a failure here, never a pass. The `ci`
+# Hypothesis profile (thorough example counts) unless GIST_CDS_TEST_HYPOTHESIS_PROFILE says else.
 pytest: install-test node-deps
-	$(BIN)/python -m pytest; status=$$?; \
+	GIST_CDS_TEST_HYPOTHESIS_PROFILE=$${GIST_CDS_TEST_HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; fi; exit $$status
 
 # System packages the tests need (Debian/Ubuntu names): postgresql (a real PostgreSQL server the
@@ -83,4 +84,4 @@ soak: install-test
 	$(BIN)/python benchmarks/soak.py
 
 clean:
-	rm -rf $(VENV) tests/fhirserver/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) sandbox/fhirserver/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -65,7 +65,12 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    _App(args.app, options(args.port, args.workers, args.worker_class, args.threads)).run()
+    settings = options(args.port, args.workers, args.worker_class, args.threads)
+    if args.app == "service":
+        from cds_hooks.server import post_fork
+
+        settings["post_fork"] = post_fork  # logging and warm-up per worker, as `gist-cds serve`
+    _App(args.app, settings).run()
 
 
 if __name__ == "__main__":

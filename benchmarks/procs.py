@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUTER = ROOT / "tests" / "fhirserver" / "server.mjs"
+ROUTER = ROOT / "sandbox" / "fhirserver" / "server.mjs"
 START_TIMEOUT_S = 60.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -53,7 +53,10 @@ def make_client(tmp: str) -> Any:
         "GIST_CDS_LOG_LEVEL": "INFO",
     }
     from cds_hooks.app import create_app
+    from cds_hooks.config import settings_from_env
+    from cds_hooks.warmup import prepare_process
 
+    prepare_process(settings_from_env())
     return create_app().test_client()
 
 

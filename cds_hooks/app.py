@@ -18,7 +18,6 @@ from cds_hooks.auth import JwtVerifier
 from cds_hooks.config import ConfigError, Settings, settings_from_env
 from cds_hooks.deadline import RequestDeadlineExceeded, disarm
 from cds_hooks.errors import ServiceError, operation_outcome
-from cds_hooks.logs import configure_logging
 from cds_hooks.runtime import Runtime
 from cds_hooks.storage import Storage
 from cds_hooks.trusted_clients import load_trusted_clients
@@ -60,9 +59,13 @@ def check_demo_mode(settings: Settings) -> None:
         raise ConfigError(f"GIST_CDS_AUTH=off is only allowed on a loopback address, not {host!r}")
 
 
-def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
+def create_app(settings: Settings | None = None, *, warm: bool = False) -> Flask:
+    """Wire the app: configuration, storage, JWT verifier, blueprints, error and request hooks.
+
+    Logging setup and the warm-up belong to the server entry point (`warmup.prepare_process`,
+    run by gunicorn's `post_fork`); `warm=True` also warms up here, for an embedder that has no
+    such entry point."""
     settings = settings or settings_from_env()
-    configure_logging(settings.log_level)
     check_demo_mode(settings)
     storage = Storage(settings.database_url)
     storage.create_schema()

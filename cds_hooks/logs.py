@@ -1,8 +1,11 @@
 """Structured JSON logs with a last line of defence against secrets.
 
-Call sites log events and safe fields only (service id, hookInstance, status, latency, rule ids);
-`RedactingFilter` additionally masks anything shaped like a JWT or a bearer token, in case an
-exception message ever carries one. Patient identifiers are never passed to the logger.
+Call sites log events and safe fields only (service id, hookInstance, status, latency, rule ids,
+fetch statistics). Every `extra=` field reaches the line, masked and capped, except fields whose
+name looks like a secret or patient data (`WITHHELD_MARKERS`): those show as "[withheld]", so a
+careless call site neither leaks nor silently loses the field. `RedactingFilter` additionally
+masks anything shaped like a JWT or a bearer token, in case an exception message ever carries
+one. Patient identifiers are never passed to the logger.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ MAX_FIELD_CHARS = 512
 MAX_MESSAGE_CHARS = 2000
 MAX_LIST_ITEMS = 50
 
-#: `extra=` keys that may appear in a log record; anything else is dropped.
+#: `extra=` keys written first, in this order (the fields call sites use); other extras follow
+#: sorted by name.
 SAFE_FIELDS = (
     "event",
     "service",
@@ -43,7 +47,54 @@ SAFE_FIELDS = (
     "knowledge_version",
     "cards",
     "feedback_items",
+    "rule",
+    "paths",
+    "errors",
+    "resourceType",
+    "prefetched",
+    "fetched",
+    "empty",
+    "fetch_ms",
+    "jwks_uri",
 )
+#: An extra field whose lower-cased name contains one of these is never written, whatever its
+#: value: tokens, credentials, request bodies and anything naming or identifying the patient.
+WITHHELD_MARKERS = (
+    "token",
+    "authoriz",
+    "bearer",
+    "jwt",
+    "password",
+    "secret",
+    "cookie",
+    "private",
+    "credential",
+    "patient",
+    "subject",
+    "name",
+    "birth",
+    "address",
+    "phone",
+    "email",
+    "telecom",
+    "identifier",
+    "mrn",
+    "ssn",
+    "body",
+    "prefetch_data",
+    "context",
+    "resource_json",
+    "bundle",
+    "comment",
+    "note",
+    "text",
+    "url",
+    "query",
+)
+WITHHELD = "[withheld]"
+MAX_EXTRA_FIELDS = 40
+#: Attributes every LogRecord has: not `extra=` fields.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def _mask_jwt(match: re.Match[str]) -> str:
@@ -78,6 +129,30 @@ def safe_value(value: Any) -> Any:
     return cap(redact(str(value)))
 
 
+def withheld(key: str) -> bool:
+    lowered = key.lower()
+    return any(marker in lowered for marker in WITHHELD_MARKERS)
+
+
+def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The record's `extra=` fields, safe to write: known fields first, then the others (at most
+    MAX_EXTRA_FIELDS), secret- or patient-looking ones withheld, every value masked and capped."""
+    extras = {
+        k: v
+        for k, v in record.__dict__.items()
+        if k not in _RECORD_ATTRIBUTES and not k.startswith("_") and v is not None
+    }
+    ordered = [k for k in SAFE_FIELDS if k in extras]
+    ordered += sorted(k for k in extras if k not in SAFE_FIELDS)
+    fields: dict[str, Any] = {}
+    for key in ordered[:MAX_EXTRA_FIELDS]:
+        name = cap(redact(key), 64)
+        fields[name] = WITHHELD if withheld(key) else safe_value(extras[key])
+    if len(ordered) > MAX_EXTRA_FIELDS:
+        fields["more_fields"] = len(ordered) - MAX_EXTRA_FIELDS
+    return fields
+
+
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = cap(redact(record.getMessage()), MAX_MESSAGE_CHARS)
@@ -94,10 +169,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": cap(redact(record.getMessage()), MAX_MESSAGE_CHARS),
         }
-        for key in SAFE_FIELDS:
-            value = record.__dict__.get(key)
-            if value is not None:
-                entry[key] = safe_value(value)
+        entry.update(extra_fields(record))
         if record.exc_info and record.exc_info[0] is not None:
             entry["exception"] = record.exc_info[0].__name__  # type only: messages may hold data
         return redact(json.dumps(entry, default=str, ensure_ascii=False))

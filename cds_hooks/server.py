@@ -1,6 +1,6 @@
 """Run the app under gunicorn (sync workers: best and steadiest for CPU-bound FHIR validation on
-2 cores, per the measured ecosystem notes). Each worker builds its app — and so warms up its FHIR
-models — before it accepts a connection."""
+2 cores, per the measured ecosystem notes). Each worker sets up its JSON logging and warms up its
+FHIR models (`post_fork`), then builds its app, before it accepts a connection."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ class _GunicornApp(BaseApplication):  # type: ignore[misc]
         from cds_hooks.app import create_app
 
         return create_app()
+
+
+def post_fork(_server: Any, _worker: Any) -> None:
+    """In each new worker, before it loads the app: logging, then the warm-up."""
+    from cds_hooks.config import settings_from_env
+    from cds_hooks.warmup import prepare_process
+
+    prepare_process(settings_from_env())
 
 
 def _child_exit(_server: Any, worker: Any) -> None:
@@ -58,6 +66,7 @@ def serve(
         "errorlog": "-",
         "loglevel": "warning",
         "preload_app": False,
+        "post_fork": post_fork,
         "child_exit": _child_exit,
     }
     _GunicornApp(options).run()

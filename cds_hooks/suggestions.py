@@ -260,7 +260,8 @@ def suggestions_for(rec: Recommendation, case: GistCase) -> list[dict[str, Any]]
                 extra={
                     "rule": rec.rule_id,
                     "resourceType": resource["resourceType"],
-                    "errors": errors,
+                    # where, not what: a message may quote a value of the draft (the patient id)
+                    "errors": [error.split(":", 1)[0] for error in errors],
                 },
             )
             continue

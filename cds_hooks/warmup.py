@@ -1,11 +1,16 @@
 """Prime a worker before its first request: import the FHIR models and run one synthetic case
-through mapping, logic and card rendering, so no real call pays the lazy-loading cost."""
+through mapping, logic and card rendering, so no real call pays the lazy-loading cost.
+
+Server entry points call `prepare_process` (gunicorn in its `post_fork` hook, the test and sandbox
+servers before they serve); `create_app` itself only wires the app."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cds_hooks.cards import render_cards
+from cds_hooks.config import Settings
+from cds_hooks.logs import configure_logging
 from fhir_mappings import build_case
 from fhir_mappings.r4b import warm_up as warm_up_models
 from logic.engine import evaluate
@@ -45,3 +50,9 @@ def warm_up(public_base_url: str) -> None:
     warm_up_models()
     case = build_case(_SAMPLE, patient_id="warm-up")
     render_cards(evaluate(case), case=case, public_base_url=public_base_url)
+
+
+def prepare_process(settings: Settings) -> None:
+    """JSON logging at the configured level, then the warm-up: once per serving process."""
+    configure_logging(settings.log_level)
+    warm_up(settings.public_base_url)

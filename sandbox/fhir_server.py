@@ -1,8 +1,10 @@
-"""Launches the loopback FHIR server the sandbox EHR keeps its patients in.
+"""The Medplum in-memory FHIR router (`sandbox/fhirserver/server.mjs`, Node.js) and its glue.
 
-It is the same Medplum in-memory router the fetch tests use (`tests/fhirserver/server.mjs`), so the
-service meets real FHIR search semantics when it reads what prefetch left out. Needs Node.js;
-`node_available()` lets the caller fall back to the simulator's built-in read/search endpoint.
+The sandbox EHR keeps its patients in it, and the test suite's fetch tests run against it (the
+`fhir_server` fixture of tests/support/fhir_server.py), so the service meets real FHIR search
+semantics when it reads what prefetch left out. `node_available()` lets the sandbox fall back to
+the simulator's built-in read/search endpoint. `FhirTestServer` is a minimal loading client with
+the router's test extras (`$reset`, the request log).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
 
-ROUTER_DIR = Path(__file__).resolve().parent.parent / "tests" / "fhirserver"
+ROUTER_DIR = Path(__file__).resolve().parent / "fhirserver"
 READY_PREFIX = "READY "
 START_TIMEOUT_S = 30.0
 NPM_TIMEOUT_S = 600.0
@@ -26,6 +28,54 @@ NPM_TIMEOUT_S = 600.0
 
 class FhirServerError(RuntimeError):
     """The FHIR server could not be installed, started or loaded."""
+
+
+FHIR_JSON = "application/fhir+json"
+
+
+@dataclass
+class FhirTestServer:
+    """Handle on a running router: its FHIR base URL and a minimal loading client."""
+
+    base_url: str  # e.g. http://127.0.0.1:41234/fhir (no trailing slash)
+    http: requests.Session = field(default_factory=requests.Session)
+
+    @property
+    def _debug_url(self) -> str:
+        return self.base_url.rsplit("/", 1)[0] + "/_debug/requests"
+
+    def put(self, resource: Mapping[str, Any]) -> dict[str, Any]:
+        """Store one resource: PUT when it has an id, POST otherwise. Returns what was stored."""
+        kind = resource["resourceType"]
+        if resource.get("id"):
+            answer = self.http.put(
+                f"{self.base_url}/{kind}/{resource['id']}", json=resource, timeout=10
+            )
+        else:
+            answer = self.http.post(f"{self.base_url}/{kind}", json=resource, timeout=10)
+        if answer.status_code not in (200, 201):
+            raise FhirServerError(f"storing {kind} failed: HTTP {answer.status_code} {answer.text}")
+        stored: dict[str, Any] = answer.json()
+        return stored
+
+    def load(self, bundle_or_list: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> list[Any]:
+        """Store every resource of a Bundle (its entries) or of a list of resources."""
+        if isinstance(bundle_or_list, Mapping):
+            resources = [entry["resource"] for entry in bundle_or_list.get("entry", [])]
+        else:
+            resources = list(bundle_or_list)
+        return [self.put(resource) for resource in resources]
+
+    def reset(self) -> None:
+        """Drop all resources and the request log."""
+        answer = self.http.post(f"{self.base_url}/$reset", timeout=10)
+        if answer.status_code != 200:
+            raise FhirServerError(f"reset failed: HTTP {answer.status_code}")
+
+    def requests_seen(self) -> list[dict[str, Any]]:
+        """FHIR requests since the last reset: `method`, `url` (path+query), `authorization`."""
+        seen: list[dict[str, Any]] = requests.get(self._debug_url, timeout=10).json()
+        return seen
 
 
 @dataclass
@@ -45,7 +95,7 @@ def node_available() -> bool:
 
 
 def install_router() -> None:
-    """`npm ci` in tests/fhirserver when its node_modules is missing (first run only)."""
+    """`npm ci` in sandbox/fhirserver when its node_modules is missing (first run only)."""
     if (ROUTER_DIR / "node_modules" / "@medplum" / "fhir-router").is_dir():
         return
     npm = shutil.which("npm")
@@ -63,7 +113,9 @@ def install_router() -> None:
         raise FhirServerError(f"npm ci in {ROUTER_DIR} failed:\n{done.stdout}\n{done.stderr}")
 
 
-def start_router(log_path: Path, port: int = 0) -> RunningFhirServer:
+def start_router(
+    log_path: Path, port: int = 0, *, node_env: str = "production"
+) -> RunningFhirServer:
     """Start the router on 127.0.0.1 (`port` 0 = any free port) and wait until it is ready."""
     node = shutil.which("node")
     if node is None:
@@ -75,7 +127,7 @@ def start_router(log_path: Path, port: int = 0) -> RunningFhirServer:
             cwd=ROUTER_DIR,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "NODE_ENV": "production"},
+            env={**os.environ, "NODE_ENV": node_env},
         )
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -1,7 +1,7 @@
 """The simulated EHR's FHIR data: the loopback Medplum server, or a tiny in-process fallback.
 
 The simulator reads FHIR for one reason: to build prefetch, as an EHR does before calling a CDS
-service. Normally the data lives in the Medplum in-memory router (`tests/fhirserver`), which the
+service. Normally the data lives in the Medplum in-memory router (`sandbox/fhirserver`), which the
 service also reads from via `fhirServer`. Without Node.js, `MemoryFhir` answers the same reads
 and `?patient=` searches from the synthetic bundles, and the simulator serves it under `/fhir`.
 """

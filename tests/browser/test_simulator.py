@@ -20,11 +20,11 @@ from werkzeug.serving import make_server
 
 from cds_hooks.config import Settings
 from cds_hooks.storage import Storage, StoredFeedback
+from sandbox.fhir_server import FhirTestServer
 from sandbox.simulator.app import DUMMY_ACCESS_TOKEN, SimulatorConfig, create_simulator_app
 from sandbox.simulator.catalog import PatientListing, load_catalog
 from sandbox.simulator.fhir import RemoteFhir
 from tests.browser.conftest import PageProblems
-from tests.support.fhir_server import FhirTestServer
 from tests.support.live import LiveService, live_service
 
 pytestmark = [pytest.mark.browser, pytest.mark.fhirserver]

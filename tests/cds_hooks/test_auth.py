@@ -27,6 +27,7 @@ from tests.support.https_server import (  # noqa: F401 - fixtures
     https_server_fixture,
     https_server_session_fixture,
 )
+from tests.support.hypothesis_profiles import examples
 from tests.support.jwt_tools import (
     OMIT,
     TEST_ISSUER,
@@ -458,9 +459,7 @@ fuzzed_headers = _members(
 )
 
 
-@settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(0.67), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(header=st.one_of(st.text(max_size=200), st.text(max_size=50).map(lambda t: "Bearer " + t)))
 def test_fuzzed_authorization_headers_only_raise_auth_error(
     make_verifier: MakeVerifier, header: str
@@ -469,9 +468,7 @@ def test_fuzzed_authorization_headers_only_raise_auth_error(
         make_verifier().verify(header, AUD)
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(claims=fuzzed_claims, headers=fuzzed_headers)
 def test_fuzzed_signed_tokens_only_raise_auth_error(
     make_verifier: MakeVerifier, claims: dict[str, Any], headers: dict[str, Any]

@@ -18,6 +18,7 @@ from cds_hooks.feedback import (
     FeedbackItem,
     parse_feedback,
 )
+from tests.support.hypothesis_profiles import examples
 
 # What the CDS Hooks sandbox sends after a suggestion is taken / a card is dismissed.
 ACCEPTED: dict[str, Any] = {
@@ -217,14 +218,14 @@ items = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples())
 @given(st.one_of(json_values, st.fixed_dictionaries({"feedback": json_values})))
 def test_arbitrary_json_only_ever_raises_value_error(payload: Any) -> None:
     with contextlib.suppress(ValueError):
         parse_feedback(payload)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(1.7))
 @given(st.lists(items, min_size=1, max_size=5))
 def test_near_valid_items_parse_to_consistent_feedback_or_value_error(
     feedback: list[dict[str, Any]],

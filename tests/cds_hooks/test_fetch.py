@@ -21,7 +21,8 @@ from cds_hooks.fetch import (
     resolve,
 )
 from fhir_mappings.prefetch_templates import PREFETCH_TEMPLATES, REQUIRED_KEYS
-from tests.support.fhir_server import FhirTestServer, Reply, ScriptedServer, scripted_server
+from sandbox.fhir_server import FhirTestServer
+from tests.support.fhir_server import Reply, ScriptedServer, scripted_server
 
 pytestmark = pytest.mark.fhirserver
 

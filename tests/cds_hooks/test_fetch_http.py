@@ -13,9 +13,10 @@ import pytest
 
 from cds_hooks.config import Settings
 from cds_hooks.validation import schema_errors
+from sandbox.fhir_server import FhirTestServer
 from tests.cds_hooks.test_http_api import gist_prefetch
 from tests.support import jwt_tools
-from tests.support.fhir_server import FhirTestServer, Reply, scripted_server
+from tests.support.fhir_server import Reply, scripted_server
 from tests.support.live import LiveService, hook_request, live_service
 
 SERVICE = "cds-services/gist-treatment"

@@ -15,9 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from cds_hooks import hooks
-from cds_hooks.app import create_app
 from cds_hooks.cli import main
-from cds_hooks.config import Settings
 from cds_hooks.hooks import HookSettings, ServiceDefinition
 from cds_hooks.hooks.patient_view import GIST_TREATMENT
 from cds_hooks.openapi import openapi_document
@@ -80,19 +78,6 @@ def echo_hook() -> Iterator[ServiceDefinition]:
         hooks.unregister(service.id)
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[FlaskClient]:
-    settings = Settings(
-        auth="off",
-        public_base_url="http://127.0.0.1:9",
-        database_url=f"sqlite:///{tmp_path}/db.sqlite3",
-    )
-    app = create_app(settings, warm=False)
-    with app.test_client() as test_client:
-        yield test_client
-    app.extensions["gist_cds"].storage.close()
-
-
 def echo_request(**context: Any) -> dict[str, Any]:
     return {
         "hook": "echo-view",
@@ -120,32 +105,32 @@ def test_usage_requirements_are_written_from_the_prefetch_templates() -> None:
 
 
 def test_discovery_lists_a_registered_hook_and_forgets_it_after(
-    client: FlaskClient, echo_hook: ServiceDefinition
+    app_client: FlaskClient, echo_hook: ServiceDefinition
 ) -> None:
-    body = client.get("/cds-services").get_json()
+    body = app_client.get("/cds-services").get_json()
     assert schema_errors("cds-hooks-discovery", body) == []
     listed = [s["id"] for s in body["services"]]
     assert listed == [s.id for s in hooks.services()]
     assert listed[-1] == "echo-test"
     assert body["services"][-1]["hook"] == "echo-view"
     hooks.unregister(echo_hook.id)
-    assert [s["id"] for s in client.get("/cds-services").get_json()["services"]] == listed[:-1]
+    assert [s["id"] for s in app_client.get("/cds-services").get_json()["services"]] == listed[:-1]
 
 
 def test_the_view_validates_the_hooks_context_and_calls_its_handler(
-    client: FlaskClient, echo_hook: ServiceDefinition
+    app_client: FlaskClient, echo_hook: ServiceDefinition
 ) -> None:
-    answer = client.post("/cds-services/echo-test", json=echo_request())
+    answer = app_client.post("/cds-services/echo-test", json=echo_request())
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert answer.get_json()["cards"][0]["summary"] == "echo red"
     assert seen_settings[-1].public_base_url == "http://127.0.0.1:9"
 
-    wrong = client.post("/cds-services/echo-test", json=echo_request(colour="green"))
+    wrong = app_client.post("/cds-services/echo-test", json=echo_request(colour="green"))
     assert wrong.status_code == 400
     assert "invalid echo-view context: colour" in wrong.get_json()["issue"][0]["diagnostics"]
 
     other_hook = echo_request() | {"hook": "patient-view"}
-    refused = client.post("/cds-services/echo-test", json=other_hook)
+    refused = app_client.post("/cds-services/echo-test", json=other_hook)
     assert refused.status_code == 400
     assert "answers the 'echo-view' hook" in refused.get_json()["issue"][0]["diagnostics"]
 

@@ -1,19 +1,56 @@
-"""The CDS Hooks HTTP contract over real HTTP: discovery, request validation, error bodies,
-CORS and health (checklist section A; each test names the item it covers)."""
+"""The CDS Hooks HTTP contract: discovery, request validation, error bodies, CORS and health
+(checklist section A; each test names the item it covers). Each test gets a fresh app in-process
+(the socket does not matter here; tests/reliability covers the real servers)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from cds_hooks.config import Settings
 from cds_hooks.validation import schema_errors
 from fhir_mappings.prefetch_templates import PREFETCH_TEMPLATES
-from tests.support.live import LiveService, hook_request
+from tests.support import jwt_tools
+from tests.support.live import LiveService, hook_request, in_process_service
 
 SERVICE = "cds-services/gist-treatment"
+
+
+def mint_for_test_issuer(audience: str) -> str:
+    return jwt_tools.mint(jwt_tools.TEST_ISSUER, audience)
+
+
+@pytest.fixture
+def service(tmp_path: Path, trusted_clients_file: Path) -> Iterator[LiveService]:
+    """The app with authentication on, fresh for each test (its own database)."""
+
+    def settings(base_url: str) -> Settings:
+        return Settings(
+            auth="on",
+            public_base_url=base_url,
+            trusted_clients_path=str(trusted_clients_file),
+            database_url=f"sqlite:///{tmp_path / 'gist-cds.sqlite3'}",
+        )
+
+    with in_process_service(settings, mint_for_test_issuer) as in_process:
+        yield in_process
+
+
+@pytest.fixture
+def demo_service(tmp_path: Path) -> Iterator[LiveService]:
+    """The app in demo mode (GIST_CDS_AUTH=off), fresh for each test."""
+
+    def settings(base_url: str) -> Settings:
+        database_url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+        return Settings(auth="off", public_base_url=base_url, database_url=database_url)
+
+    with in_process_service(settings) as in_process:
+        yield in_process
 
 
 def assert_operation_outcome(response: requests.Response, status: int) -> dict[str, Any]:
@@ -213,7 +250,7 @@ def test_null_prefetch_key_means_no_data(service: LiveService) -> None:
 
 @pytest.mark.parametrize("path", ["cds-services", SERVICE, SERVICE + "/feedback"])
 def test_cors_preflight_needs_no_jwt(service: LiveService, path: str) -> None:
-    response = requests.options(
+    response = service.session.options(
         service.url(path),
         headers={
             "Origin": "https://sandbox.cds-hooks.org",
@@ -232,7 +269,7 @@ def test_cors_preflight_needs_no_jwt(service: LiveService, path: str) -> None:
 def test_cors_headers_on_service_answers_and_errors(service: LiveService) -> None:
     headers = {"Origin": "https://sandbox.cds-hooks.org"}
     ok = service.post(SERVICE, hook_request("p1", gist_prefetch()), headers=headers)
-    denied = requests.get(service.url("cds-services"), headers=headers, timeout=10)
+    denied = service.session.get(service.url("cds-services"), headers=headers, timeout=10)
     assert ok.headers["Access-Control-Allow-Origin"]
     assert denied.status_code == 401
     assert denied.headers["Access-Control-Allow-Origin"]
@@ -242,14 +279,14 @@ def test_cors_headers_on_service_answers_and_errors(service: LiveService) -> Non
 
 
 def test_healthz(service: LiveService) -> None:
-    response = requests.get(service.url("healthz"), timeout=10)
+    response = service.session.get(service.url("healthz"), timeout=10)
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
 
 
 def test_unknown_route_and_method_answer_operation_outcomes(service: LiveService) -> None:
-    assert_operation_outcome(requests.get(service.url("nope"), timeout=10), 404)
-    assert_operation_outcome(requests.delete(service.url("cds-services"), timeout=10), 405)
+    assert_operation_outcome(service.session.get(service.url("nope"), timeout=10), 404)
+    assert_operation_outcome(service.session.delete(service.url("cds-services"), timeout=10), 405)
 
 
 # --- demo mode --------------------------------------------------------------------------------

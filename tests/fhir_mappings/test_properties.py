@@ -9,16 +9,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fhir_mappings import build_case, flatten_resources
 from logic.case import GistCase
 from tests.fhir_mappings import fhir as f
+from tests.support.hypothesis_profiles import examples
 
 TODAY = dt.date(2024, 6, 1)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fhir"
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(0.5))
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fhir_mappings import build_case
@@ -18,9 +18,10 @@ from logic.case import ResectionStatus, TherapyStatus
 from logic.engine import evaluate
 from logic.recommendation import ELECTIVE_SURGERY, Category
 from tests.fhir_mappings import fhir as f
+from tests.support.hypothesis_profiles import examples
 
 TODAY = dt.date(2026, 6, 1)
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(0.67))
 TKI_CARDS = frozenset(
     {
         Category.NEOADJUVANT_TKI,

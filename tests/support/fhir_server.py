@@ -1,84 +1,34 @@
 """Real FHIR servers for tests.
 
-`fhir_server` starts the in-memory Medplum FHIR router (`tests/fhirserver/server.mjs`, node) once
-per session so the fetch path meets real FHIR search semantics. `scripted_server` is a tiny
-loopback HTTP server whose answers a test scripts (error statuses, slow or dripping bodies, a
-foreign host that must never be hit) and which records every request it receives.
+`fhir_server` starts the in-memory Medplum FHIR router once per session (its glue lives in
+`sandbox/fhir_server.py`, the node project in `sandbox/fhirserver/`) so the fetch path meets real
+FHIR search semantics. `scripted_server` is a tiny loopback HTTP server whose answers a test
+scripts (error statuses, slow or dripping bodies, a foreign host that must never be hit) and
+which records every request it receives.
 
 Use with `pytest_plugins = ["tests.support.fhir_server"]` in a conftest, or import the fixture.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-SERVER_DIR = Path(__file__).resolve().parent.parent / "fhirserver"
-READY_PREFIX = "READY "
-START_TIMEOUT_S = 30.0
-NPM_TIMEOUT_S = 300.0
-FHIR_JSON = "application/fhir+json"
-
-
-class FhirServerError(RuntimeError):
-    """The test FHIR server refused a load or could not be started."""
-
-
-@dataclass
-class FhirTestServer:
-    """Handle on the running Medplum router: its FHIR base URL and a minimal loading client."""
-
-    base_url: str  # e.g. http://127.0.0.1:41234/fhir (no trailing slash)
-    http: requests.Session = field(default_factory=requests.Session)
-
-    @property
-    def _debug_url(self) -> str:
-        return self.base_url.rsplit("/", 1)[0] + "/_debug/requests"
-
-    def put(self, resource: Mapping[str, Any]) -> dict[str, Any]:
-        """Store one resource: PUT when it has an id, POST otherwise. Returns what was stored."""
-        kind = resource["resourceType"]
-        if resource.get("id"):
-            answer = self.http.put(
-                f"{self.base_url}/{kind}/{resource['id']}", json=resource, timeout=10
-            )
-        else:
-            answer = self.http.post(f"{self.base_url}/{kind}", json=resource, timeout=10)
-        if answer.status_code not in (200, 201):
-            raise FhirServerError(f"storing {kind} failed: HTTP {answer.status_code} {answer.text}")
-        stored: dict[str, Any] = answer.json()
-        return stored
-
-    def load(self, bundle_or_list: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> list[Any]:
-        """Store every resource of a Bundle (its entries) or of a list of resources."""
-        if isinstance(bundle_or_list, Mapping):
-            resources = [entry["resource"] for entry in bundle_or_list.get("entry", [])]
-        else:
-            resources = list(bundle_or_list)
-        return [self.put(resource) for resource in resources]
-
-    def reset(self) -> None:
-        """Drop all resources and the request log."""
-        answer = self.http.post(f"{self.base_url}/$reset", timeout=10)
-        if answer.status_code != 200:
-            raise FhirServerError(f"reset failed: HTTP {answer.status_code}")
-
-    def requests_seen(self) -> list[dict[str, Any]]:
-        """FHIR requests since the last reset: `method`, `url` (path+query), `authorization`."""
-        seen: list[dict[str, Any]] = requests.get(self._debug_url, timeout=10).json()
-        return seen
+from sandbox.fhir_server import (
+    FHIR_JSON,
+    FhirServerError,
+    FhirTestServer,
+    install_router,
+    start_router,
+)
 
 
 def _require(tool: str) -> str:
@@ -92,65 +42,22 @@ def _require(tool: str) -> str:
     return path
 
 
-def _install_router() -> None:
-    if (SERVER_DIR / "node_modules" / "@medplum" / "fhir-router").is_dir():
-        return
-    npm = _require("npm")
-    done = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=SERVER_DIR,
-        capture_output=True,
-        text=True,
-        timeout=NPM_TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"npm ci in {SERVER_DIR} failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
-
-
-def _wait_ready(process: subprocess.Popen[bytes], log_path: Path) -> str:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith(READY_PREFIX):
-                return line[len(READY_PREFIX) :].strip().rstrip("/")
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    output = log_path.read_text(encoding="utf-8", errors="replace")
-    raise FhirServerError(f"the Medplum FHIR router did not become ready:\n{output}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FhirTestServer]:
     """The Medplum in-memory FHIR router on a free loopback port, for the whole session."""
-    node = _require("node")
-    _install_router()
-    log_path = tmp_path_factory.mktemp("fhirserver") / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [node, str(SERVER_DIR / "server.mjs"), "0"],
-            cwd=SERVER_DIR,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "NODE_ENV": "test"},
-        )
+    _require("node")
     try:
-        server = FhirTestServer(base_url=_wait_ready(process, log_path))
+        install_router()
+    except FhirServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    log_path = tmp_path_factory.mktemp("fhirserver") / "server.log"
+    router = start_router(log_path, node_env="test")
+    try:
+        server = FhirTestServer(base_url=router.base_url)
         yield server
         server.http.close()
     finally:
-        _stop(process)
+        router.stop()
 
 
 # --- scripted loopback server -------------------------------------------------------------

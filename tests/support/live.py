@@ -1,4 +1,7 @@
-"""A real loopback HTTP server running the real app, for tests that talk HTTP (no test client)."""
+"""The real app for tests that talk HTTP: `live_service` serves it on a real loopback socket;
+`in_process_service` hands the same requests-based client to the app in-process (Flask's test
+client behind a requests transport adapter), for contract tests where the socket does not matter
+and a fresh app per test is cheap."""
 
 from __future__ import annotations
 
@@ -8,13 +11,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from flask import Flask
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from cds_hooks.app import create_app
 from cds_hooks.config import Settings
+from cds_hooks.warmup import prepare_process
 
 
 class _DeferredApp:
@@ -98,6 +106,7 @@ def live_service(
     server: BaseWSGIServer = make_server("127.0.0.1", 0, deferred, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     settings = make_settings(base_url)
+    prepare_process(settings)  # what gunicorn's post_fork does for a worker
     deferred.app = create_app(settings)
     thread = threading.Thread(target=server.serve_forever, name="live-service", daemon=True)
     thread.start()
@@ -108,3 +117,60 @@ def live_service(
         server.server_close()
         thread.join(timeout=5)
         deferred.app.extensions["gist_cds"].storage.close()
+
+
+class _InProcessAdapter(BaseAdapter):
+    """A requests transport that hands each request to the Flask app through its test client."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__()
+        self.client = app.test_client()
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        url = urlsplit(request.url or "")
+        headers = {
+            k: v for k, v in request.headers.items() if k.lower() not in ("content-length", "host")
+        }
+        body = request.body.encode() if isinstance(request.body, str) else (request.body or b"")
+        answer = self.client.open(
+            url.path,
+            method=request.method or "GET",
+            query_string=url.query,
+            headers=headers,
+            data=body,
+            base_url=f"{url.scheme}://{url.netloc}",
+        )
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.reason = answer.status.partition(" ")[2]
+        response.headers = CaseInsensitiveDict(dict(answer.headers))
+        response._content = answer.get_data()
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.url = request.url or ""
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        return
+
+
+@contextmanager
+def in_process_service(
+    make_settings: Callable[[str], Settings],
+    mint_token: Callable[[str], str] | None = None,
+    *,
+    base_url: str = "http://127.0.0.1:9",
+) -> Iterator[LiveService]:
+    """`create_app(make_settings(base_url))` behind a requests session that never opens a socket
+    (same interface as `live_service`: use `service.session`, not bare `requests.get`)."""
+    settings = make_settings(base_url)
+    app = create_app(settings)
+    session = requests.Session()
+    session.mount(base_url, _InProcessAdapter(app))
+    try:
+        yield LiveService(base_url, app, settings, mint_token, session)
+    finally:
+        session.close()
+        app.extensions["gist_cds"].storage.close()

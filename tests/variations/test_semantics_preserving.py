@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from cds_hooks.app import create_app
 from cds_hooks.config import Settings
+from tests.support.hypothesis_profiles import examples
 from tests.variations.catalogue import ICD10, ICD10_OID, RXNORM, RXNORM_OID
 from tests.variations.harness import Answer, Json, bundle_of, call, resources
 
@@ -124,9 +125,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
 _BASE: dict[str, Answer] = {}
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(0.2), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     patient=st.sampled_from(PATIENTS),
     chosen=st.sets(st.sampled_from(MUTATIONS), min_size=1),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support.fhir_server import FhirTestServer
+from sandbox.fhir_server import FhirTestServer
 
 pytestmark = pytest.mark.fhirserver
 
