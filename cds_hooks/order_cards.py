@@ -26,7 +26,7 @@ from logic.knowledge.version import KNOWLEDGE_VERSION
 from logic.orders import OrderFinding
 from logic.orders.draft import ChangeKind
 from logic.orders.references import PRIMARY_REFERENCES
-from logic.recommendation import Category, FactUsed, Indicator, Recommendation
+from logic.recommendation import Category, Indicator, Recommendation
 
 log = logging.getLogger("gist_cds.order_cards")
 
@@ -46,7 +46,7 @@ def recommendation_of(finding: OrderFinding) -> Recommendation:
         summary=finding.summary,
         rationale=finding.rationale,
         regimens=(change.regimen,) if change.regimen is not None else (),
-        facts_used=tuple(FactUsed(name, value) for name, value in finding.facts),
+        facts_used=finding.facts,
     )
 
 

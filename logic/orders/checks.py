@@ -26,7 +26,8 @@ from logic.case import (
 from logic.knowledge import evidence as numbers
 from logic.knowledge import regimens
 from logic.orders.draft import ChangeKind, DraftTki, OrderFinding, SuggestedChange
-from logic.recommendation import Indicator, NihRisk, Regimen
+from logic.recommendation import FactUsed, Indicator, NihRisk, Regimen
+from logic.rules.common import courses_used
 from logic.rules.situation import (
     GENOTYPE_TEXT,
     TRIGGER_KINDS,
@@ -35,7 +36,6 @@ from logic.rules.situation import (
     courses_in,
     definite_emergency,
     genotype,
-    is_live,
     pathway,
 )
 
@@ -149,15 +149,14 @@ def _genotype_text(case: GistCase) -> str:
     return GENOTYPE_TEXT[gt] if gt is not None else "unknown"
 
 
-def _facts(case: GistCase, draft: DraftTki) -> tuple[tuple[str, str], ...]:
+def _facts(case: GistCase, draft: DraftTki) -> tuple[FactUsed, ...]:
+    """The order, then the genotype and the TKI history as the guideline cards show them."""
     dose = mg(draft.daily_mg) + " daily" if draft.daily_mg is not None else "could not be read"
-    facts = [("Order", f"{draft.written_as} ({draft.reference}), dose {dose}")]
-    facts.append(("Genotype", _genotype_text(case)))
-    given = [
-        f"{drug_name(c.drug)}{' (taking now)' if is_live(c) else ''}" for c in case.tki_history
-    ]
-    facts.append(("Treatment so far", ", ".join(given) if given else "none recorded"))
-    return tuple(facts)
+    order = FactUsed("Order", f"{draft.written_as}, dose {dose}", (draft.reference,))
+    genotype_fact = FactUsed(
+        "genotype", _genotype_text(case), tuple(p.label() for p in case.genotype.sources)
+    )
+    return (order, genotype_fact, *courses_used(case.tki_history))
 
 
 def _replace_with(regimen: Regimen) -> SuggestedChange:

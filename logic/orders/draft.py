@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from logic.case import Drug
-from logic.recommendation import Indicator, Regimen
+from logic.recommendation import FactUsed, Indicator, Regimen
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,4 +50,4 @@ class OrderFinding:
     summary: str  # ≤ 139 characters, names the drug and what to do
     rationale: str  # markdown, plain clinical words
     change: SuggestedChange
-    facts: tuple[tuple[str, str], ...] = ()  # (fact, value) the check relied on
+    facts: tuple[FactUsed, ...] = ()  # what the check relied on, with sources and dates
