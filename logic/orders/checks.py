@@ -244,6 +244,32 @@ def _avapritinib_early_build(case: GistCase, draft: DraftTki) -> tuple[str, str,
     )
 
 
+def _avapritinib_genotype_unknown(case: GistCase, draft: DraftTki) -> bool:
+    given = given_for_disease(case)
+    return (
+        draft.drug is Drug.AVAPRITINIB
+        and _advanced(case)
+        and not case.genotype.is_known
+        and not {Drug.IMATINIB, Drug.SUNITINIB, Drug.REGORAFENIB} <= given
+    )
+
+
+def _avapritinib_genotype_unknown_build(
+    case: GistCase, draft: DraftTki
+) -> tuple[str, str, SuggestedChange]:
+    regimen = standard_regimen(case, next_standard_line(case)) or regimens.IMATINIB_400
+    gap = case.genotype.note or "not recorded"
+    return (
+        "Genotype unknown: avapritinib is for PDGFRA D842V GIST; order "
+        f"{regimen.display.lower()} while KIT/PDGFRA testing is awaited",
+        f"The KIT/PDGFRA genotype is unknown ({gap}). Avapritinib is the first-line drug for "
+        "PDGFRA D842V only; in other disease it comes after imatinib, sunitinib and regorafenib "
+        f"({numbers.VOYAGER}). While the genotype is awaited, the standard choice is "
+        f"{regimen.display.lower()}; request KIT/PDGFRA mutation analysis.",
+        _replace_with(regimen),
+    )
+
+
 # --- G2: KIT exon 9 at 400 mg --------------------------------------------------------------------
 
 
@@ -328,16 +354,25 @@ def _adjuvant_low_risk_build(case: GistCase, draft: DraftTki) -> tuple[str, str,
 
 # --- G9 / G10 / G11: a later line while earlier lines were not given ----------------------------
 
+#: G12: options with limited evidence, after the standard lines.
+_AFTER_STANDARD_LINES = (Drug.SORAFENIB, Drug.NILOTINIB, Drug.PAZOPANIB, Drug.DASATINIB)
 _PREREQUISITES = {
     Drug.SUNITINIB: (Drug.IMATINIB,),
     Drug.REGORAFENIB: (Drug.IMATINIB, Drug.SUNITINIB),
     Drug.RIPRETINIB: (Drug.IMATINIB, Drug.SUNITINIB, Drug.REGORAFENIB),
+    **dict.fromkeys(_AFTER_STANDARD_LINES, STANDARD_LINES),
 }
-_LINE_RULE = {Drug.SUNITINIB: "G9", Drug.REGORAFENIB: "G10", Drug.RIPRETINIB: "G11"}
+_LINE_RULE = {
+    Drug.SUNITINIB: "G9",
+    Drug.REGORAFENIB: "G10",
+    Drug.RIPRETINIB: "G11",
+    **dict.fromkeys(_AFTER_STANDARD_LINES, "G12"),
+}
 _LINE_EVIDENCE = {
     Drug.SUNITINIB: ("S6", "SUNITINIB2006"),
     Drug.REGORAFENIB: ("S6", "GRID2013"),
     Drug.RIPRETINIB: ("S6", "S24", "INVICTUS2020"),
+    **dict.fromkeys(_AFTER_STANDARD_LINES, ("S6", "S23", "S24b")),
 }
 
 
@@ -361,16 +396,21 @@ def _line_skip(drug: Drug) -> Callable[[GistCase, DraftTki], bool]:
     return applies
 
 
+def _listed(drugs: Sequence[Drug]) -> str:
+    names = [d.value for d in drugs]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _line_skip_build(case: GistCase, draft: DraftTki) -> tuple[str, str, SuggestedChange]:
     missing = _skipped(case, draft.drug)
     regimen = standard_regimen(case, next_standard_line(case)) or regimens.IMATINIB_400
-    not_given = " and ".join(d.value for d in missing)
+    not_given = _listed(missing)
     return (
         f"{drug_name(draft.drug)} before {not_given}: order {regimen.display.lower()} first",
-        f"{drug_name(draft.drug)} is a later line of the standard sequence (imatinib, then "
-        f"sunitinib, then regorafenib, then ripretinib). The record shows no {not_given} "
-        f"for advanced disease. If {not_given} was given elsewhere or not tolerated, record it "
-        "in the TKI history; otherwise the next line is "
+        f"{drug_name(draft.drug)} comes after {_listed(_PREREQUISITES[draft.drug])} in advanced "
+        "GIST (imatinib, then sunitinib, then regorafenib, then ripretinib; other TKIs after "
+        f"these). The record shows no {not_given} for advanced disease. If it was given "
+        "elsewhere or not tolerated, record it in the TKI history; otherwise the next line is "
         f"{regimen.display.lower()}.",
         _replace_with(regimen),
     )
@@ -561,6 +601,16 @@ CHECKS: tuple[OrderCheck, ...] = (
         _avapritinib_early_build,
     ),
     OrderCheck(
+        "order-avapritinib-genotype-unknown",
+        "G13",
+        "Avapritinib for advanced GIST whose genotype is unknown",
+        ("S6", "VOYAGER2021"),
+        CheckKind.DRUG,
+        Indicator.WARNING,
+        _avapritinib_genotype_unknown,
+        _avapritinib_genotype_unknown_build,
+    ),
+    OrderCheck(
         "order-adjuvant-no-benefit",
         "F3",
         "Adjuvant imatinib for PDGFRA D842V, SDH-deficient or NF1 GIST",
@@ -601,7 +651,7 @@ CHECKS: tuple[OrderCheck, ...] = (
             _line_skip(drug),
             _line_skip_build,
         )
-        for drug in (Drug.SUNITINIB, Drug.REGORAFENIB, Drug.RIPRETINIB)
+        for drug in _LINE_RULE
     ),
     OrderCheck(
         "order-exon9-dose",

@@ -544,3 +544,21 @@ def test_feedback_on_an_order_card_is_stored(service: LiveService) -> None:
     response = service.post("cds-services/gist-order-select/feedback", feedback)
     assert response.status_code == 200, response.text
     assert response.json() == {"received": 1, "stored": 1}
+
+
+def test_avapritinib_with_the_genotype_unknown_warns_and_suggests_imatinib(
+    service: LiveService,
+) -> None:
+    avapritinib = {"text": "avapritinib 300 MG Oral Tablet"}
+    card = only_card(call(service, "order-select", _metastatic(), [draft("d1", avapritinib, 1)]))
+    assert (card["indicator"], card["extension"][EXT]["ruleId"]) == ("warning", "G13")
+    assert card["summary"].startswith("Genotype unknown")
+    assert dose_of(action_of(card)["resource"]) == (400, 1)
+
+
+def test_pazopanib_before_the_standard_lines_warns(service: LiveService) -> None:
+    pazopanib = {"text": "pazopanib 200 MG Oral Tablet"}
+    card = only_card(call(service, "order-sign", _after_imatinib(), [draft("d1", pazopanib, 4)]))
+    assert (card["indicator"], card["extension"][EXT]["ruleId"]) == ("warning", "G12")
+    assert card["summary"].startswith("Pazopanib before sunitinib, regorafenib and ripretinib")
+    assert "sunitinib" in action_of(card)["resource"]["medicationCodeableConcept"]["text"].lower()
