@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from cds_hooks.validation import schema_errors
 from fhir_mappings.r4b import validation_errors
 from sandbox.patients import load_bundle, prefetch_for
 from tests.fhir_mappings import fhir as f
@@ -109,6 +110,7 @@ def call(
         f"cds-services/{service_id}", order_request(hook, resources, drafts, **kw)
     )
     assert response.status_code == 200, response.text
+    assert schema_errors("cds-hooks-response", response.json()) == []
     cards: list[dict[str, Any]] = response.json()["cards"]
     for card in cards:
         assert card["extension"][EXT]["category"] == "order-alert"
@@ -562,3 +564,11 @@ def test_pazopanib_before_the_standard_lines_warns(service: LiveService) -> None
     assert (card["indicator"], card["extension"][EXT]["ruleId"]) == ("warning", "G12")
     assert card["summary"].startswith("Pazopanib before sunitinib, regorafenib and ripretinib")
     assert "sunitinib" in action_of(card)["resource"]["medicationCodeableConcept"]["text"].lower()
+
+
+def test_order_sign_without_case_data_or_fhir_server_is_a_412(service: LiveService) -> None:
+    body = order_request("order-sign", [], [draft("d1", GLEEVEC_400, 1)])
+    del body["prefetch"]
+    response = service.post("cds-services/gist-order-sign", body)
+    assert response.status_code == 412
+    assert response.json()["resourceType"] == "OperationOutcome"
