@@ -23,6 +23,7 @@ from cds_hooks.errors import (
     NotFound,
     PayloadTooLarge,
     PreconditionFailed,
+    ServiceError,
     TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
@@ -150,6 +151,9 @@ def call_service(service_id: str) -> Response:
         status = 412
         _audit(service, body, status, started, client, categories=(), rule_ids=(), card_rules={})
         raise PreconditionFailed(exc.reason) from exc
+    except ServiceError:
+        disarm()  # a request the handler finds invalid (e.g. unreadable draft orders): 4xx
+        raise
     except RequestDeadlineExceeded:
         disarm()
         status = 503

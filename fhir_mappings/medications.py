@@ -286,7 +286,8 @@ class MedicationReading:
     dose_problem: str | None = None  # the courses are used, the daily dose is unknown
 
 
-def _concept(resource: JsonObj, medications: Mapping[str, JsonObj]) -> object:
+def drug_concept(resource: JsonObj, medications: Mapping[str, JsonObj]) -> object:
+    """The CodeableConcept naming the drug: the record's own, else its Medication's code."""
     med = _medication(resource, medications)
     return resource.get("medicationCodeableConcept") or (med.get("code") if med else None)
 
@@ -345,7 +346,7 @@ def read(resource: JsonObj, medications: Mapping[str, JsonObj]) -> MedicationRea
             return MedicationReading(problem=f"therapy status {raw_status!r} without an end date")
     source = Provenance(resource_type(resource), resource_id(resource), start)
     dose = (
-        daily_dose(resource, strength_mg(_concept(resource, medications)))
+        daily_dose(resource, strength_mg(drug_concept(resource, medications)))
         if len(found) == 1
         else DailyDose(None)
     )

@@ -276,7 +276,11 @@ def test_run_serves_everything_and_sigterm_stops_every_child(
         )
         assert preflight.headers.get("Access-Control-Allow-Origin") == simulator
         discovery = requests.get(f"{service}/cds-services", timeout=10).json()
-        assert [s["id"] for s in discovery["services"]] == ["gist-treatment"]
+        assert [s["id"] for s in discovery["services"]] == [
+            "gist-treatment",
+            "gist-order-select",
+            "gist-order-sign",
+        ]
 
         # No prefetch at all: the service reads everything from the sandbox's FHIR server.
         adjuvant = next(p for p in patients if p["key"] == ADJUVANT_PATIENT)

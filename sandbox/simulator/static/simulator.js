@@ -2,12 +2,13 @@
 // service's discovery document, builds prefetch from its templates, calls patient-view straight
 // from the browser (cross-origin, signed JWT), renders the cards, and sends feedback.
 import { renderMarkdown } from './markdown.js';
+import { openOrderPanel } from './orders.js';
 
 const INDICATOR_ORDER = { critical: 0, warning: 1, info: 2 };
-const state = { config: null, discovery: null, patients: [], current: null, exchanges: 0 };
-const $ = (id) => document.getElementById(id);
+export const state = { config: null, discovery: null, patients: [], current: null, exchanges: 0 };
+export const $ = (id) => document.getElementById(id);
 
-function el(tag, props = {}, ...children) {
+export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (key === 'dataset') Object.assign(node.dataset, value);
@@ -18,7 +19,7 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-function uuid4() {
+export function uuid4() {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
@@ -40,7 +41,7 @@ async function getJson(url) {
 }
 
 // A call to the CDS service: signed by the simulator backend for exactly this URL.
-async function callService(method, path, body) {
+export async function callService(method, path, body) {
   const url = `${state.config.serviceBaseUrl}/${path}`;
   const minted = await fetch('/api/token', {
     method: 'POST',
@@ -74,7 +75,7 @@ function logExchange({ method, url, token, body, status, json, ms }) {
 
 // --- the patient-view call ----------------------------------------------------------------------
 
-async function serviceDefinition() {
+export async function serviceDefinition() {
   if (!state.discovery) {
     const answer = await callService('GET', 'cds-services');
     if (!answer.ok || !Array.isArray(answer.json?.services) || !answer.json.services.length) {
@@ -89,7 +90,7 @@ async function serviceDefinition() {
 
 // Prefetch as an EHR builds it: fill the tokens, run each template against the EHR's FHIR data,
 // leave out keys that fail (never null) and, on purpose, the keys the config omits.
-async function buildPrefetch(service, patientId) {
+export async function buildPrefetch(service, patientId) {
   const read = async ([key, template]) => {
     const query = template.replaceAll('{{context.patientId}}', encodeURIComponent(patientId));
     if (state.config.omittedPrefetchKeys.includes(key) || query.includes('{{')) return null;
@@ -108,6 +109,7 @@ async function openChart(patient) {
   $('patient-vignette').textContent = patient.vignette;
   $('expected-categories').replaceChildren(...patient.expectedCategories.map((c) => el('span', { className: 'chip', textContent: c })));
   $('cards').replaceChildren();
+  openOrderPanel(patient);
   setStatus('Calling patient-view…', 'busy');
   try {
     const service = await serviceDefinition();
@@ -144,7 +146,8 @@ function setStatus(text, kind) {
 
 // --- cards and feedback -------------------------------------------------------------------------
 
-function renderCard(card, serviceId) {
+// `onAccept(suggestion)` lets a screen apply an accepted suggestion (the order screen does).
+export function renderCard(card, serviceId, onAccept) {
   const meta = card.extension?.['org.gist-cds'] ?? {};
   const feedbackLine = el('p', { className: 'feedback-status', dataset: { testid: 'feedback-status' } });
   const send = async (item, doneText) => {
@@ -180,7 +183,7 @@ function renderCard(card, serviceId) {
   detail,
   el('p', { className: 'source' }, 'Source: ', sourceLabel),
   renderLinks(card.links ?? []),
-  renderActions(card, send),
+  renderActions(card, send, onAccept),
   feedbackLine);
   return node;
 }
@@ -191,7 +194,7 @@ function renderLinks(links) {
     el('a', { href: link.url, target: '_blank', rel: 'noopener noreferrer', textContent: link.label, dataset: { testid: 'card-link' } }))));
 }
 
-function renderActions(card, send) {
+function renderActions(card, send, onAccept) {
   const actions = el('div', { className: 'actions' });
   // Like the CDS Hooks sandbox: only suggestions with a label and a uuid can be accepted.
   for (const suggestion of card.suggestions ?? []) {
@@ -199,7 +202,10 @@ function renderActions(card, send) {
     actions.append(el('button', {
       type: 'button', className: 'accept', textContent: suggestion.label,
       dataset: { testid: 'accept-suggestion', suggestionUuid: suggestion.uuid },
-      onclick: () => send({ outcome: 'accepted', acceptedSuggestions: [{ id: suggestion.uuid }] }, `Accepted “${suggestion.label}”`),
+      onclick: () => {
+        onAccept?.(suggestion);
+        send({ outcome: 'accepted', acceptedSuggestions: [{ id: suggestion.uuid }] }, `Accepted “${suggestion.label}”`);
+      },
     }));
   }
   if (!card.uuid) return actions;
