@@ -16,22 +16,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cds_hooks.cards import SUMMARY_MAX, render_card
-from cds_hooks.markdown import card_detail
 from cds_hooks.suggestions import medication_request
 from fhir_mappings.draft_orders import DraftOrders
 from fhir_mappings.r4b import validation_errors
 from logic.case import GistCase
-from logic.knowledge.citations import CITATIONS
 from logic.knowledge.version import KNOWLEDGE_VERSION
 from logic.orders import OrderFinding
 from logic.orders.draft import ChangeKind
-from logic.orders.references import PRIMARY_REFERENCES
 from logic.recommendation import Category, Indicator, Recommendation
 
 log = logging.getLogger("gist_cds.order_cards")
 
 _RANK = {Indicator.CRITICAL: 0, Indicator.WARNING: 1, Indicator.INFO: 2}
-_ALL_CITATIONS = {**CITATIONS, **PRIMARY_REFERENCES}
 
 
 def recommendation_of(finding: OrderFinding) -> Recommendation:
@@ -110,7 +106,6 @@ def render_order_cards(
     for finding in sorted(findings, key=lambda f: _RANK[f.indicator]):
         rec = recommendation_of(finding)
         card = render_card(rec, case=case, public_base_url=public_base_url)
-        card["detail"] = card_detail(rec, _ALL_CITATIONS)
         suggestion = order_suggestion(finding, rec, case, drafts)
         if suggestion is not None:
             card["suggestions"] = [suggestion]

@@ -156,7 +156,7 @@ def test_imatinib_product_for_d842v_is_critical_and_updates_to_avapritinib(
     assert "NAVIGATOR2020" in card["extension"][EXT]["evidence"]
     assert "avapritinib 300 mg" in card["summary"]
     assert "Lancet Oncol 2020" in card["detail"]
-    assert "**Genotype**: PDGFRA D842V — source: Observation/v-pdgfra" in card["detail"]
+    assert "**Genotype**: PDGFRA D842V — Observation" in card["detail"]
     assert "pdgfra-d842v" not in card["detail"]  # clinical wording, never the internal code
     action = action_of(card)
     assert action["type"] == "update"
