@@ -13,8 +13,8 @@ from fhir_mappings.draft_orders import read_draft_orders
 from fhir_mappings.jsonpath import number
 from logic.case import Drug
 from logic.knowledge.citations import CITATIONS
+from logic.knowledge.primary_references import PRIMARY_REFERENCES
 from logic.orders import CHECKS
-from logic.orders.references import PRIMARY_REFERENCES
 from logic.registry import RULES
 from tests.scenarios.test_order_hooks import GLEEVEC_400, SUTENT_50, draft
 
