@@ -1,6 +1,6 @@
 """`make bench`: the service measured against the floor, on requests it has never seen.
 
-    .venv/bin/python -m benchmarks.bench [--seconds 10] [--patients 4000] [--quick] [--out DIR]
+    .venv/bin/python -m benchmarks.bench [--seconds 10] [--patients 8000] [--quick] [--out DIR]
 
 1. Floor and service: a trivial Flask endpoint (parses the JSON body, answers one card) and the
    service, both under the same gunicorn settings (`benchmarks/gunicorn_app.py`), loaded by `wrk`
@@ -461,7 +461,12 @@ def summary(report: Json) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
-    parser.add_argument("--patients", type=int, default=4000, help="distinct requests generated")
+    parser.add_argument(
+        "--patients",
+        type=int,
+        default=8000,
+        help="distinct requests generated (enough that an idle run never sends one twice)",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny run that proves the machinery")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
