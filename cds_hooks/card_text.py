@@ -105,11 +105,6 @@ def short_reference(label: str) -> str:
     return match["type"] + (f", {match['date']}" if match["date"] else "")
 
 
-def reference_id(label: str) -> str | None:
-    match = _REFERENCE.match(label.strip())
-    return f"{match['type']}/{match['id']}" if match else None
-
-
 _FIELD_WORDS = {
     "valueQuantity.value": "the value",
     "valueQuantity": "the value",
@@ -183,14 +178,6 @@ def readable_problem(reason: str, *, unreadable: bool = True) -> str:
         reason,
     )
     return clinical_terms(embedded)
-
-
-def dose_text(regimen: Regimen) -> str:
-    """ "Ripretinib 150 mg once daily" → "150 mg once daily"."""
-    display = regimen.display
-    if display.lower().startswith(regimen.drug.split("+")[0]):
-        display = display.split(" ", 1)[1] if " " in display else display
-    return display
 
 
 _CYCLE = re.compile(r"(\d+) weeks? on ?/ ?(\d+) weeks? off")

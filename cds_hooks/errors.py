@@ -69,10 +69,6 @@ class UnsupportedMediaType(ServiceError):
     status = 415
 
 
-class ServiceUnavailable(ServiceError):
-    status = 503
-
-
 def operation_outcome(status: int, message: str | None) -> dict[str, Any]:
     """A FHIR OperationOutcome for an error reply; `message` None gives a bare outcome (401)."""
     issue: dict[str, Any] = {
