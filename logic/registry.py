@@ -121,7 +121,7 @@ def bind_hosts(rules: Iterable[Rule]) -> list[Rule]:
 
 
 #: The one-record-per-rule section modules.
-SECTION_MODULES: tuple[ModuleType, ...] = (b_small_gastric, c_resectable)
+SECTION_MODULES: tuple[ModuleType, ...] = (b_small_gastric, c_resectable, i_emergency)
 
 RULES: Mapping[str, Rule] = validate(
     bind_hosts(
@@ -137,7 +137,6 @@ RULES: Mapping[str, Rule] = validate(
             *resected.RULES_F_2026,
             *advanced.RULES,
             *localized.RULES_H5,
-            *i_emergency.RULES,
             RULE_K1,
             RULE_K2,
             RULE_P5,
