@@ -326,6 +326,41 @@ def assess_risk(case: GistCase) -> RiskAssessment:
     return RiskAssessment(nih, table, tuple(unknown), row)
 
 
+class ResectedRoute(StrEnum):
+    """Which decision a resected localized primary goes to (D10, §1.F), in precedence order."""
+
+    AFTER_NEOADJUVANT = "neoadjuvant imatinib, adjuvant not finished"  # D10
+    ADJUVANT_FINISHED = "adjuvant imatinib finished"  # F10, F8
+    BY_RISK = "risk and genotype"  # F1–F7
+
+
+def neoadjuvant_continues(case: GistCase) -> bool:
+    """A neoadjuvant course of a genotype that may benefit from imatinib: after resection it
+    continues to 3 years in total (D10) instead of being decided again by risk."""
+    neoadjuvant = courses_in(case, TherapySetting.NEOADJUVANT)
+    return bool(neoadjuvant) and genotype(case) not in NO_IMATINIB_BENEFIT
+
+
+def adjuvant_finished(case: GistCase) -> bool:
+    """Adjuvant imatinib was given and no course of it is still running."""
+    adjuvant = courses_in(case, TherapySetting.ADJUVANT)
+    return bool(adjuvant) and not any(is_live(c) for c in adjuvant)
+
+
+def resected_route(case: GistCase) -> ResectedRoute | None:
+    """The decision a resected case goes to (None: not on the resected pathway).
+
+    The treatment so far decides first: a neoadjuvant course continues (D10) unless the adjuvant
+    part is finished; a finished adjuvant course leads to surveillance (F8, F10); otherwise the
+    modified NIH risk and the genotype decide."""
+    if pathway(case) is not Pathway.RESECTED:
+        return None
+    finished = adjuvant_finished(case)
+    if neoadjuvant_continues(case) and not finished:
+        return ResectedRoute.AFTER_NEOADJUVANT
+    return ResectedRoute.ADJUVANT_FINISHED if finished else ResectedRoute.BY_RISK
+
+
 class LocalizedRoute(StrEnum):
     """Which decision a localized, unresected primary goes to (§1.B–§1.D, in precedence order)."""
 
