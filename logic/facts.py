@@ -29,7 +29,7 @@ from logic.case import (
 )
 from logic.recommendation import AfipRisk, MissingData, NihRisk, Risk
 from logic.risk import afip, nih_modified, nih_modified_row
-from logic.rules.common import fact_gap, missing
+from logic.rules.common import fact_gap, missing, per_case
 
 # --- genotype groups [S6][S13a] ------------------------------------------------------------------
 
@@ -347,8 +347,10 @@ def adjuvant_finished(case: GistCase) -> bool:
     return bool(adjuvant) and not any(is_live(c) for c in adjuvant)
 
 
+@per_case
 def resected_route(case: GistCase) -> ResectedRoute | None:
-    """The decision a resected case goes to (None: not on the resected pathway).
+    """The decision a resected case goes to (None: not on the resected pathway); asked by
+    every resected rule, so computed once per case.
 
     The treatment so far decides first: a neoadjuvant course continues (D10) unless the adjuvant
     part is finished; a finished adjuvant course leads to surveillance (F8, F10); otherwise the
