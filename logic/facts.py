@@ -329,7 +329,7 @@ def assess_risk(case: GistCase) -> RiskAssessment:
 class ResectedRoute(StrEnum):
     """Which decision a resected localized primary goes to (D10, §1.F), in precedence order."""
 
-    AFTER_NEOADJUVANT = "neoadjuvant imatinib, adjuvant not finished"  # D10
+    AFTER_NEOADJUVANT = "neoadjuvant course, adjuvant part not finished"  # D10
     ADJUVANT_FINISHED = "adjuvant imatinib finished"  # F10, F8
     BY_RISK = "risk and genotype"  # F1–F7
 
@@ -353,8 +353,8 @@ def resected_route(case: GistCase) -> ResectedRoute | None:
     every resected rule, so computed once per case.
 
     The treatment so far decides first: a neoadjuvant course continues (D10) unless the adjuvant
-    part is finished; a finished adjuvant course leads to surveillance (F8, F10); otherwise the
-    modified NIH risk and the genotype decide."""
+    part is finished; an adjuvant course no longer running is judged by its length (F10, F8);
+    otherwise the modified NIH risk and the genotype decide."""
     if pathway(case) is not Pathway.RESECTED:
         return None
     finished = adjuvant_finished(case)
