@@ -29,7 +29,7 @@ from logic.case import (
 )
 from logic.recommendation import AfipRisk, MissingData, NihRisk, Risk
 from logic.risk import afip, nih_modified, nih_modified_row
-from logic.rules.common import fact_gap, missing
+from logic.rules.common import fact_gap, missing, per_case
 
 # --- genotype groups [S6][S13a] ------------------------------------------------------------------
 
@@ -324,6 +324,43 @@ def assess_risk(case: GistCase) -> RiskAssessment:
         else None
     )
     return RiskAssessment(nih, table, tuple(unknown), row)
+
+
+class ResectedRoute(StrEnum):
+    """Which decision a resected localized primary goes to (D10, §1.F), in precedence order."""
+
+    AFTER_NEOADJUVANT = "neoadjuvant course, adjuvant part not finished"  # D10
+    ADJUVANT_FINISHED = "adjuvant imatinib finished"  # F10, F8
+    BY_RISK = "risk and genotype"  # F1–F7
+
+
+def neoadjuvant_continues(case: GistCase) -> bool:
+    """A neoadjuvant course of a genotype that may benefit from imatinib: after resection it
+    continues to 3 years in total (D10) instead of being decided again by risk."""
+    neoadjuvant = courses_in(case, TherapySetting.NEOADJUVANT)
+    return bool(neoadjuvant) and genotype(case) not in NO_IMATINIB_BENEFIT
+
+
+def adjuvant_finished(case: GistCase) -> bool:
+    """Adjuvant imatinib was given and no course of it is still running."""
+    adjuvant = courses_in(case, TherapySetting.ADJUVANT)
+    return bool(adjuvant) and not any(is_live(c) for c in adjuvant)
+
+
+@per_case
+def resected_route(case: GistCase) -> ResectedRoute | None:
+    """The decision a resected case goes to (None: not on the resected pathway); asked by
+    every resected rule, so computed once per case.
+
+    The treatment so far decides first: a neoadjuvant course continues (D10) unless the adjuvant
+    part is finished; an adjuvant course no longer running is judged by its length (F10, F8);
+    otherwise the modified NIH risk and the genotype decide."""
+    if pathway(case) is not Pathway.RESECTED:
+        return None
+    finished = adjuvant_finished(case)
+    if neoadjuvant_continues(case) and not finished:
+        return ResectedRoute.AFTER_NEOADJUVANT
+    return ResectedRoute.ADJUVANT_FINISHED if finished else ResectedRoute.BY_RISK
 
 
 class LocalizedRoute(StrEnum):

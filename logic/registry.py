@@ -17,7 +17,16 @@ from logic.case import CASE_FIELDS, GistCase
 from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
 from logic.rule import Decision, Rule, hosted
-from logic.rules import advanced, b_small_gastric, c_resectable, i_emergency, localized, resected
+from logic.rules import (
+    advanced,
+    b_small_gastric,
+    c_resectable,
+    d_after_resection,
+    e_risk,
+    f_adjuvant,
+    i_emergency,
+    localized,
+)
 from logic.rules.k_fitness import RULE_K1
 from logic.rules.k_multiple_primaries import RULE_K2
 from logic.rules.p_data import RULE_P5, RULE_P6
@@ -121,20 +130,21 @@ def bind_hosts(rules: Iterable[Rule]) -> list[Rule]:
 
 
 #: The one-record-per-rule section modules.
-SECTION_MODULES: tuple[ModuleType, ...] = (b_small_gastric, c_resectable, i_emergency)
+SECTION_MODULES: tuple[ModuleType, ...] = (
+    b_small_gastric,
+    c_resectable,
+    d_after_resection,
+    e_risk,
+    f_adjuvant,
+    i_emergency,
+)
 
 RULES: Mapping[str, Rule] = validate(
     bind_hosts(
         (
             *(rule for module in SECTION_MODULES for rule in records(module)),
-            resected.RULE_C4,
-            resected.RULE_C5,
             *localized.RULES_D,
             *localized.RULES_D_2026,
-            resected.RULE_D10,
-            resected.RULE_E3,
-            *resected.RULES_F,
-            *resected.RULES_F_2026,
             *advanced.RULES,
             *localized.RULES_H5,
             RULE_K1,

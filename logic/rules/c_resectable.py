@@ -1,6 +1,6 @@
 """§1.C: a localized resectable GIST is resected (C1), with the operative principles (C2) and the
-biopsy advice (C3) on its card. The R1/R2 rows C4 and C5 sit with the resected pathway
-(logic/rules/resected.py).
+biopsy advice (C3) on its card. After resection, an R1 margin is not re-excised (C4, a card
+beside the adjuvant decision of §1.F); R2 or rupture goes to the systemic pathway (C5, a note).
 
 One record per rule; C2 and C3 are background rows: they apply exactly when one of the cards
 they fold into is made (logic.rule.hosted, bound by the registry).
@@ -8,11 +8,19 @@ they fold into is made (logic.rule.hosted, bound by the registry).
 
 from __future__ import annotations
 
-from logic.case import GistCase
-from logic.facts import LocalizedRoute, localized_route, resectability
+from logic.case import GistCase, Margin
+from logic.facts import (
+    LocalizedRoute,
+    Pathway,
+    gross_residual,
+    localized_route,
+    pathway,
+    resectability,
+    was_resected,
+)
 from logic.recommendation import Category, MissingData, Recommendation
 from logic.rule import Decision, Rule, hosted
-from logic.rules.common import BACKGROUND_NOTE, emit, localized_facts, missing, nothing
+from logic.rules.common import BACKGROUND_NOTE, emit, facts_used, localized_facts, missing, nothing
 
 SURGERY = Category.SURGERY
 
@@ -143,4 +151,84 @@ C3 = Rule(
     recommend=nothing,
     folds_into=("C1",),
     design_note=BACKGROUND_NOTE,
+)
+
+
+# --- C4, C5: after resection --------------------------------------------------------------------
+
+
+def _c4_applies(case: GistCase) -> bool:
+    """A resected localized primary with an R1 margin (whatever the adjuvant decision)."""
+    if pathway(case) is not Pathway.RESECTED:
+        return False
+    return case.margin.is_known and case.margin.value is Margin.R1
+
+
+def _c4(case: GistCase) -> list[Recommendation]:
+    return [
+        emit(
+            "C4",
+            C4.citations,
+            Category.SURGERY_NOT_INDICATED,
+            "R1 margin: re-excision not supported — watchful waiting or adjuvant imatinib by risk",
+            "After a microscopically positive margin (R1) without gross residual disease there "
+            "is no evidence supporting re-excision; watchful waiting or adjuvant imatinib may be "
+            "appropriate, decided by the risk category (§1.E).",
+            facts=facts_used(case, "margin", "resection"),
+        )
+    ]
+
+
+C4 = Rule(
+    rule_id="C4",
+    section="1.C",
+    title="R1 margin: no re-excision",
+    statement=(
+        "No evidence supports re-excision after an R1 margin; watchful waiting or adjuvant "
+        "imatinib may be appropriate (then the risk-based rules apply)."
+    ),
+    conditions=("resected localized GIST", "margin R1"),
+    citations=("S6",),
+    reads=(
+        "disease_state",
+        "resection",
+        "resected",
+        "margin",
+        "metastases",
+        "primaries",
+    ),
+    categories=(Category.SURGERY_NOT_INDICATED,),
+    applies=_c4_applies,
+    recommend=_c4,
+    design_note=(
+        'R1 → "surgery not indicated" card (no re-excision) next to the risk-based adjuvant card.'
+    ),
+)
+
+
+def _c5_applies(case: GistCase) -> bool:
+    ruptured = case.rupture.is_known and case.rupture.value is True
+    return was_resected(case) and (gross_residual(case) or ruptured)
+
+
+C5 = Rule(
+    rule_id="C5",
+    section="1.C",
+    title="Gross residual disease (R2) or rupture: systemic pathway",
+    statement=(
+        "After an R2 resection or a rupture, NCCN 1.2026 (SECONDARY) treats the patient through "
+        "the metastatic/unresectable systemic pathway rather than ordinary adjuvant follow-up."
+    ),
+    conditions=("resected", "margin R2, or tumour rupture"),
+    citations=("S13a",),
+    reads=("resected", "margin", "rupture"),
+    categories=(),
+    applies=_c5_applies,
+    recommend=nothing,
+    folds_into=("G1", "G2", "G3", "G4", "G5", "G6", "G16", "F5"),
+    design_note=(
+        "R2 resection → advanced (systemic) pathway: first-line cards G1–G6 with the C5 note "
+        "(SECONDARY). Rupture → F5 adjuvant card carries the C5 note. The R2/rupture routing "
+        "to the systemic pathway is SECONDARY (NCCN 1.2026 as re-encoded)."
+    ),
 )
