@@ -17,7 +17,14 @@ from logic.case import CASE_FIELDS, GistCase
 from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
 from logic.rule import Decision, Rule, hosted
-from logic.rules import advanced, b_small_gastric, c_resectable, i_emergency, localized, resected
+from logic.rules import (
+    advanced,
+    b_small_gastric,
+    c_resectable,
+    d_neoadjuvant,
+    i_emergency,
+    resected,
+)
 from logic.rules.k_fitness import RULE_K1
 from logic.rules.k_multiple_primaries import RULE_K2
 from logic.rules.p_data import RULE_P5, RULE_P6
@@ -121,7 +128,7 @@ def bind_hosts(rules: Iterable[Rule]) -> list[Rule]:
 
 
 #: The one-record-per-rule section modules.
-SECTION_MODULES: tuple[ModuleType, ...] = (b_small_gastric, c_resectable)
+SECTION_MODULES: tuple[ModuleType, ...] = (b_small_gastric, c_resectable, d_neoadjuvant)
 
 RULES: Mapping[str, Rule] = validate(
     bind_hosts(
@@ -129,14 +136,11 @@ RULES: Mapping[str, Rule] = validate(
             *(rule for module in SECTION_MODULES for rule in records(module)),
             resected.RULE_C4,
             resected.RULE_C5,
-            *localized.RULES_D,
-            *localized.RULES_D_2026,
             resected.RULE_D10,
             resected.RULE_E3,
             *resected.RULES_F,
             *resected.RULES_F_2026,
             *advanced.RULES,
-            *localized.RULES_H5,
             *i_emergency.RULES,
             RULE_K1,
             RULE_K2,
