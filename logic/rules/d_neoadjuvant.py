@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 
 from logic.case import (
     Drug,
@@ -56,6 +57,7 @@ from logic.rules.common import (
     localized_facts,
     missing,
     nothing,
+    per_case,
 )
 from logic.rules.sequencing import next_step
 
@@ -102,6 +104,26 @@ _HOSTED_READS = tuple(name for name in _COURSE_READS if name not in _CARD_ONLY)
 #: (The duration is read only when D14 is reached by a response after 6 months on a tumour not
 #: yet judged resectable; no scenario has that yet, so `as_of` is not observed here or on C2.)
 _H5_READS = tuple(name for name in _D12_READS if name not in (*_CARD_ONLY, "site", "tumour_size"))
+
+
+# --- which rule decides ---
+
+
+@per_case
+def _chosen(case: GistCase) -> Rule | None:
+    """The rule NEOADJUVANT chooses for a case, worked out once per case: every member's
+    `applies` asks, and so do the background rows (D8, D9, H5, C2) through their hosts."""
+    return NEOADJUVANT.chosen(case)
+
+
+def _decides(rule_id: str) -> Callable[[GistCase], bool]:
+    """`applies` of a member: NEOADJUVANT chooses it (`Decision.picks`, computed once)."""
+
+    def applies(case: GistCase) -> bool:
+        rule = _chosen(case)
+        return rule is not None and rule.rule_id == rule_id
+
+    return applies
 
 
 # --- the course under way -----------------------------------------------------------------------
@@ -252,7 +274,7 @@ D5 = Rule(
     reads=_START_READS,
     categories=(SURGERY,),
     when=lambda case: _genotype_decides(case) and genotype(case) is Genotype.PDGFRA_D842V,
-    applies=lambda case: NEOADJUVANT.picks(case, "D5"),
+    applies=_decides("D5"),
     recommend=_d5,
     design_note=_NO_IMATINIB_NOTE,
 )
@@ -286,7 +308,7 @@ D6 = Rule(
     reads=_START_READS,
     categories=(SURGERY,),
     when=lambda case: _genotype_decides(case) and genotype(case) in _SDH_OR_NF1,
-    applies=lambda case: NEOADJUVANT.picks(case, "D6"),
+    applies=_decides("D6"),
     recommend=_d6,
     design_note=_NO_IMATINIB_NOTE,
 )
@@ -324,7 +346,7 @@ D7 = Rule(
     reads=_START_READS,
     categories=(SURGERY,),
     when=lambda case: _genotype_decides(case) and genotype(case) in _NOT_EXPECTED_TO_RESPOND,
-    applies=lambda case: NEOADJUVANT.picks(case, "D7"),
+    applies=_decides("D7"),
     recommend=_d7,
     design_note=(
         f"{_NO_IMATINIB_NOTE} BRAF V600E, NTRK fusion and unclassified wild type count as "
@@ -380,7 +402,7 @@ D4 = Rule(
     reads=_START_READS,
     categories=(NEO,),
     when=lambda case: _starting(case) and genotype(case) is Genotype.KIT_EXON_9,
-    applies=lambda case: NEOADJUVANT.picks(case, "D4"),
+    applies=_decides("D4"),
     recommend=_d4,
     design_note='KIT exon 9: 800 mg listed first, 400 mg as alternative ("may be offered/used").',
 )
@@ -395,7 +417,7 @@ D3 = Rule(
     reads=_START_READS,
     categories=(NEO,),
     when=lambda case: _starting(case) and genotype(case) in IMATINIB_400_SENSITIVE,
-    applies=lambda case: NEOADJUVANT.picks(case, "D3"),
+    applies=_decides("D3"),
     recommend=_d3,
     evidence_numbers=(ev.ASIAN_NEOADJUVANT,),
     design_note=(
@@ -442,7 +464,7 @@ D1 = Rule(
     reads=_START_READS,
     categories=(NEO,),
     when=lambda case: _starting(case) and genotype(case) is None,
-    applies=lambda case: NEOADJUVANT.picks(case, "D1"),
+    applies=_decides("D1"),
     recommend=_d1,
     design_note=(
         "Pathway card only while the genotype is unknown (no drug before genotyping, D2); "
@@ -475,7 +497,7 @@ D2 = Rule(
     citations=("S5", "S6", "S12"),
     reads=_START_READS,
     categories=(Category.MUTATION_TESTING,),
-    applies=lambda case: NEOADJUVANT.picks(case, "D1"),
+    applies=_decides("D1"),
     recommend=_d2,
 )
 
@@ -517,7 +539,7 @@ D12 = Rule(
         and _growing(case, _course(case))
         and resectability(case) is not Resectability.UNRESECTABLE
     ),
-    applies=lambda case: NEOADJUVANT.picks(case, "D12"),
+    applies=_decides("D12"),
     recommend=_d12,
     design_note=(
         "(KB) Progression on neoadjuvant TKI, not unresectable → urgent surgical "
@@ -588,7 +610,7 @@ D14 = Rule(
     reads=_COURSE_READS,
     categories=(SURGERY,),
     when=_d14_when,
-    applies=lambda case: NEOADJUVANT.picks(case, "D14"),
+    applies=_decides("D14"),
     recommend=_d14,
     evidence_numbers=(ev.ASIAN_NEOADJUVANT,),
     design_note=(
@@ -687,7 +709,7 @@ D11 = Rule(
     reads=_COURSE_READS,
     categories=(Category.CONTINUE_CURRENT_THERAPY, Category.NEXT_LINE_TKI),
     when=_d11_when,
-    applies=lambda case: NEOADJUVANT.picks(case, "D11"),
+    applies=_decides("D11"),
     recommend=_d11,
     design_note=(
         '"Does not shrink enough" = after 6 months of neoadjuvant TKI still unresectable, or '
@@ -770,7 +792,7 @@ D13 = Rule(
     reads=_COURSE_READS,
     categories=(NEO,),
     when=_judged_by_response,
-    applies=lambda case: NEOADJUVANT.picks(case, "D13"),
+    applies=_decides("D13"),
     recommend=_d13,
     design_note=(
         "(KB §1.K) A course that started while localized and before any resection is "
