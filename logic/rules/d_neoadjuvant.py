@@ -7,10 +7,12 @@ already under way before any resection (route NEOADJUVANT_COURSE, logic.facts.lo
 
 - D5 > D6 > D7: a genotype that gets no neoadjuvant imatinib, before starting or while on it;
 - D4 > D3 > D1: starting, the drug chosen by genotype (D1, the pathway card, while it is unknown);
-- D11 (stopped for intolerance), D12 > D14 > D11 > D13: a course under way (D13 when nothing else
-  holds). A course that ended without a recorded reason and no resectable tumour is left undecided
-  and its stop reason requested (P5).
+- D12 > D14 > D11 > D13: a course under way (D13 when nothing else holds). A course stopped for
+  intolerance goes to D11 whatever else holds (D5–D7, D12 and D14 decide only a course that its
+  response judges); one that ended without a recorded reason while the tumour is not judged
+  resectable is left undecided and its stop reason requested (P5).
 
+One decision serves both routes because D5–D7 decide in both, and a rule sits in one decision.
 D2 (biopsy and mutation analysis) is D1's companion card: it is made exactly when D1 decides.
 D8, D9 and H5 are background rows folded into the cards they support. D10 (adjuvant after
 neoadjuvant) sits with the resected pathway (logic/rules/resected.py).
