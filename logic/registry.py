@@ -22,10 +22,10 @@ from logic.rules import (
     b_small_gastric,
     c_resectable,
     d_after_resection,
+    d_neoadjuvant,
     e_risk,
     f_adjuvant,
     i_emergency,
-    localized,
 )
 from logic.rules.k_fitness import RULE_K1
 from logic.rules.k_multiple_primaries import RULE_K2
@@ -133,6 +133,7 @@ def bind_hosts(rules: Iterable[Rule]) -> list[Rule]:
 SECTION_MODULES: tuple[ModuleType, ...] = (
     b_small_gastric,
     c_resectable,
+    d_neoadjuvant,
     d_after_resection,
     e_risk,
     f_adjuvant,
@@ -143,10 +144,7 @@ RULES: Mapping[str, Rule] = validate(
     bind_hosts(
         (
             *(rule for module in SECTION_MODULES for rule in records(module)),
-            *localized.RULES_D,
-            *localized.RULES_D_2026,
             *advanced.RULES,
-            *localized.RULES_H5,
             RULE_K1,
             RULE_K2,
             RULE_P5,

@@ -44,8 +44,8 @@ _ROUTE_READS = (
 #: C1 also shows the EUS features and mitotic count among its facts.
 _C1_READS = (*_ROUTE_READS, "eus", "mitotic_count")
 #: C2 is checked against every surgery card: the small gastric and neoadjuvant decisions read
-#: growth, symptoms, response and the age of the facts too.
-_C2_READS = (*_C1_READS, "size_history", "response", "emergencies", "as_of")
+#: growth, symptoms and response too.
+_C2_READS = (*_C1_READS, "size_history", "response", "emergencies")
 
 
 def _c1(case: GistCase) -> list[Recommendation]:
