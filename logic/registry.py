@@ -17,7 +17,16 @@ from logic.case import CASE_FIELDS, GistCase
 from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
 from logic.rule import Decision, Rule, hosted
-from logic.rules import advanced, b_small_gastric, c_resectable, i_emergency, localized, resected
+from logic.rules import (
+    b_small_gastric,
+    c_resectable,
+    g_systemic,
+    h_metastatic_surgery,
+    i_emergency,
+    j_liver,
+    localized,
+    resected,
+)
 from logic.rules.k_fitness import RULE_K1
 from logic.rules.k_multiple_primaries import RULE_K2
 from logic.rules.p_data import RULE_P5, RULE_P6
@@ -121,7 +130,13 @@ def bind_hosts(rules: Iterable[Rule]) -> list[Rule]:
 
 
 #: The one-record-per-rule section modules.
-SECTION_MODULES: tuple[ModuleType, ...] = (b_small_gastric, c_resectable)
+SECTION_MODULES: tuple[ModuleType, ...] = (
+    b_small_gastric,
+    c_resectable,
+    g_systemic,
+    h_metastatic_surgery,
+    j_liver,
+)
 
 RULES: Mapping[str, Rule] = validate(
     bind_hosts(
@@ -135,7 +150,6 @@ RULES: Mapping[str, Rule] = validate(
             resected.RULE_E3,
             *resected.RULES_F,
             *resected.RULES_F_2026,
-            *advanced.RULES,
             *localized.RULES_H5,
             *i_emergency.RULES,
             RULE_K1,
