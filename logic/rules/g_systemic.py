@@ -29,7 +29,15 @@ from logic.rules.advanced_stage import (
     stage,
     stage_facts,
 )
-from logic.rules.common import BACKGROUND_NOTE, courses_used, emit, facts_used, missing, nothing
+from logic.rules.common import (
+    BACKGROUND_NOTE,
+    courses_used,
+    emit,
+    facts_used,
+    missing,
+    nothing,
+    per_case,
+)
 from logic.rules.sequencing import first_step, line_count, next_step
 
 FIRST, NEXT, CONT = (
@@ -224,8 +232,12 @@ def _next_line_card(case: GistCase, st: Stage, citations: tuple[str, ...]) -> Re
     )
 
 
-def _row_card(case: GistCase, citations: tuple[str, ...]) -> Recommendation:
-    """The systemic card of the row the stage names."""
+@per_case
+def _row_card(case: GistCase) -> Recommendation:
+    """The systemic card of the row SYSTEMIC picked, with that rule's citations."""
+    chosen = _choice(case)
+    assert chosen is not None, "made only for the rule SYSTEMIC picked"
+    citations = chosen.citations
     st = _stage(case)
     if st.phase is Phase.FIRST_LINE:
         return _first_line_card(case, st, citations)
@@ -234,6 +246,10 @@ def _row_card(case: GistCase, citations: tuple[str, ...]) -> Recommendation:
     if st.phase is Phase.FAILING:
         return _next_line_card(case, st, citations)
     return _continue_card(case, st, citations)
+
+
+def _row_cards(case: GistCase) -> list[Recommendation]:
+    return [_row_card(case)]
 
 
 def _trial(case: GistCase, reason: str, gaps: list[MissingData] | None = None) -> Recommendation:
@@ -271,10 +287,11 @@ def _mutation_testing(case: GistCase) -> Recommendation:
 # --- G1–G14: the rows of the sequence -------------------------------------------------------------
 
 
+@per_case
 def _g1(case: GistCase) -> list[Recommendation]:
     cards = [_mutation_testing(case)] if _untyped(case) else []
-    if SYSTEMIC.picks(case, "G1"):
-        cards.append(_row_card(case, G1.citations))
+    if _picks(case, "G1"):
+        cards.append(_row_card(case))
     return cards
 
 
@@ -292,7 +309,7 @@ G1 = Rule(
     reads=_READS,
     categories=(FIRST, NEXT, CONT, Category.MUTATION_TESTING),
     when=_row_is("G1"),
-    applies=lambda case: _untyped(case) or SYSTEMIC.picks(case, "G1"),
+    applies=lambda case: _untyped(case) or _picks(case, "G1"),
     recommend=_g1,
     evidence_numbers=(ev.IMATINIB_ADVANCED,),
     design_note=(
@@ -301,7 +318,7 @@ G1 = Rule(
     ),
 )
 
-G2: Rule = Rule(
+G2 = Rule(
     rule_id="G2",
     section="1.G",
     title="First line: imatinib 800 mg for KIT exon 9",
@@ -311,11 +328,11 @@ G2: Rule = Rule(
     reads=_READS,
     categories=(FIRST, CONT),
     when=_row_is("G2"),
-    applies=lambda case: SYSTEMIC.picks(case, "G2"),
-    recommend=lambda case: [_row_card(case, G2.citations)],
+    applies=lambda case: _picks(case, "G2"),
+    recommend=_row_cards,
 )
 
-G3: Rule = Rule(
+G3 = Rule(
     rule_id="G3",
     section="1.G",
     title="First line: avapritinib for PDGFRA D842V",
@@ -328,12 +345,12 @@ G3: Rule = Rule(
     reads=_READS,
     categories=(FIRST, NEXT, CONT),
     when=_row_is("G3"),
-    applies=lambda case: SYSTEMIC.picks(case, "G3"),
-    recommend=lambda case: [_row_card(case, G3.citations)],
+    applies=lambda case: _picks(case, "G3"),
+    recommend=_row_cards,
     evidence_numbers=(ev.NAVIGATOR,),
 )
 
-G4: Rule = Rule(
+G4 = Rule(
     rule_id="G4",
     section="1.G",
     title="NTRK fusion: TRK inhibitor",
@@ -346,15 +363,15 @@ G4: Rule = Rule(
     reads=_READS,
     categories=(FIRST, NEXT, CONT),
     when=_row_is("G4"),
-    applies=lambda case: SYSTEMIC.picks(case, "G4"),
-    recommend=lambda case: [_row_card(case, G4.citations)],
+    applies=lambda case: _picks(case, "G4"),
+    recommend=_row_cards,
     design_note=(
         "NTRK options and doses are SECONDARY: NCCN 1.2026 as re-encoded, doses from a public "
         "regimen table; no primary trial reference was verified."
     ),
 )
 
-G5: Rule = Rule(
+G5 = Rule(
     rule_id="G5",
     section="1.G",
     title="BRAF V600E: dabrafenib + trametinib",
@@ -364,8 +381,8 @@ G5: Rule = Rule(
     reads=_READS,
     categories=(FIRST, NEXT, CONT),
     when=_row_is("G5"),
-    applies=lambda case: SYSTEMIC.picks(case, "G5"),
-    recommend=lambda case: [_row_card(case, G5.citations)],
+    applies=lambda case: _picks(case, "G5"),
+    recommend=_row_cards,
     design_note=(
         "One combination Regimen; dose_mg_per_day is the dabrafenib dose. BRAF V600E option "
         "and doses are SECONDARY: NCCN 1.2026 as re-encoded, doses from a public regimen "
@@ -373,7 +390,7 @@ G5: Rule = Rule(
     ),
 )
 
-G6: Rule = Rule(
+G6 = Rule(
     rule_id="G6",
     section="1.G",
     title="SDH-deficient or NF1-related: no imatinib",
@@ -386,11 +403,11 @@ G6: Rule = Rule(
     reads=_READS,
     categories=(FIRST, NEXT),
     when=_row_is("G6"),
-    applies=lambda case: SYSTEMIC.picks(case, "G6"),
-    recommend=lambda case: [_row_card(case, G6.citations)],
+    applies=lambda case: _picks(case, "G6"),
+    recommend=_row_cards,
 )
 
-G7: Rule = Rule(
+G7 = Rule(
     rule_id="G7",
     section="1.G",
     title="Progression on imatinib 400 mg: escalate to 800 mg or switch to sunitinib",
@@ -400,8 +417,8 @@ G7: Rule = Rule(
     reads=_READS,
     categories=(FIRST, NEXT, CONT),
     when=_row_is("G7"),
-    applies=lambda case: SYSTEMIC.picks(case, "G7"),
-    recommend=lambda case: [_row_card(case, G7.citations)],
+    applies=lambda case: _picks(case, "G7"),
+    recommend=_row_cards,
     evidence_numbers=(ev.IMATINIB_ESCALATION, ev.SUNITINIB_PHASE3),
     design_note=(
         "Shown as line 2 (sunitinib option opens line 2; escalation stays in line 1 by the KB "
@@ -410,7 +427,7 @@ G7: Rule = Rule(
     ),
 )
 
-G8: Rule = Rule(
+G8 = Rule(
     rule_id="G8",
     section="1.G",
     title="Imatinib intolerance: sunitinib",
@@ -420,12 +437,12 @@ G8: Rule = Rule(
     reads=_READS,
     categories=(FIRST, NEXT),
     when=_row_is("G8"),
-    applies=lambda case: SYSTEMIC.picks(case, "G8"),
-    recommend=lambda case: [_row_card(case, G8.citations)],
+    applies=lambda case: _picks(case, "G8"),
+    recommend=_row_cards,
     evidence_numbers=(ev.SUNITINIB_PHASE3,),
 )
 
-G9: Rule = Rule(
+G9 = Rule(
     rule_id="G9",
     section="1.G",
     title="Sunitinib as second-line drug",
@@ -438,15 +455,15 @@ G9: Rule = Rule(
     reads=_READS,
     categories=(NEXT, CONT),
     when=_row_is("G9"),
-    applies=lambda case: SYSTEMIC.picks(case, "G9"),
-    recommend=lambda case: [_row_card(case, G9.citations)],
+    applies=lambda case: _picks(case, "G9"),
+    recommend=_row_cards,
     evidence_numbers=(ev.SUNITINIB_PHASE3,),
     design_note=(
         "Progression on imatinib 800 mg (exon 9 or escalated) → sunitinib, under the G9 row."
     ),
 )
 
-G10: Rule = Rule(
+G10 = Rule(
     rule_id="G10",
     section="1.G",
     title="Third line: regorafenib",
@@ -456,12 +473,12 @@ G10: Rule = Rule(
     reads=_READS,
     categories=(NEXT, CONT),
     when=_row_is("G10"),
-    applies=lambda case: SYSTEMIC.picks(case, "G10"),
-    recommend=lambda case: [_row_card(case, G10.citations)],
+    applies=lambda case: _picks(case, "G10"),
+    recommend=_row_cards,
     evidence_numbers=(ev.GRID,),
 )
 
-G11: Rule = Rule(
+G11 = Rule(
     rule_id="G11",
     section="1.G",
     title="Fourth line: ripretinib",
@@ -474,12 +491,12 @@ G11: Rule = Rule(
     reads=_READS,
     categories=(NEXT, CONT),
     when=_row_is("G11"),
-    applies=lambda case: SYSTEMIC.picks(case, "G11"),
-    recommend=lambda case: [_row_card(case, G11.citations)],
+    applies=lambda case: _picks(case, "G11"),
+    recommend=_row_cards,
     evidence_numbers=(ev.INVICTUS, ev.INTRIGUE),
 )
 
-G12: Rule = Rule(
+G12 = Rule(
     rule_id="G12",
     section="1.G",
     title="After the standard lines: limited-evidence options",
@@ -491,12 +508,12 @@ G12: Rule = Rule(
     reads=_READS,
     categories=(NEXT, CONT),
     when=_row_is("G12"),
-    applies=lambda case: SYSTEMIC.picks(case, "G12"),
-    recommend=lambda case: [_row_card(case, G12.citations)],
+    applies=lambda case: _picks(case, "G12"),
+    recommend=_row_cards,
     evidence_numbers=(ev.SORAFENIB_PHASE2, ev.NILOTINIB_PHASE3, ev.PAZOGIST),
 )
 
-G13: Rule = Rule(
+G13 = Rule(
     rule_id="G13",
     section="1.G",
     title="Avapritinib only after imatinib, sunitinib and regorafenib (non-D842V)",
@@ -508,8 +525,8 @@ G13: Rule = Rule(
     reads=("disease_state", "genotype", "tki_history"),
     categories=(NEXT, CONT),
     when=_row_is("G13"),
-    applies=lambda case: SYSTEMIC.picks(case, "G13"),
-    recommend=lambda case: [_row_card(case, G13.citations)],
+    applies=lambda case: _picks(case, "G13"),
+    recommend=_row_cards,
     evidence_numbers=(ev.VOYAGER,),
     design_note=(
         "Patient-view form: active avapritinib in non-D842V disease before imatinib + "
@@ -517,7 +534,7 @@ G13: Rule = Rule(
     ),
 )
 
-G14: Rule = Rule(
+G14 = Rule(
     rule_id="G14",
     section="1.G",
     title="PDGFRA D842V after avapritinib: dasatinib, then ripretinib",
@@ -527,8 +544,8 @@ G14: Rule = Rule(
     reads=_READS,
     categories=(NEXT, CONT),
     when=_row_is("G14"),
-    applies=lambda case: SYSTEMIC.picks(case, "G14"),
-    recommend=lambda case: [_row_card(case, G14.citations)],
+    applies=lambda case: _picks(case, "G14"),
+    recommend=_row_cards,
     design_note="The D842V sequence after avapritinib is SECONDARY (NCCN 1.2026 as re-encoded).",
 )
 
@@ -563,10 +580,11 @@ def _exhausted_beside(case: GistCase) -> bool:
     )
 
 
+@per_case
 def _g15(case: GistCase) -> list[Recommendation]:
     cards = [_trial(case, reason) for reason in _referrals(case)]
-    if SYSTEMIC.picks(case, "G15"):
-        cards.append(_row_card(case, G15.citations))
+    if _picks(case, "G15"):
+        cards.append(_row_card(case))
     if _exhausted_beside(case):
         cards.append(_trial(case, "standard TKI lines exhausted"))
     return cards
@@ -585,9 +603,7 @@ G15 = Rule(
     reads=_TRIAL_READS,
     categories=(Category.CLINICAL_TRIAL,),
     when=_row_is("G15"),
-    applies=lambda case: (
-        bool(_referrals(case)) or SYSTEMIC.picks(case, "G15") or _exhausted_beside(case)
-    ),
+    applies=lambda case: bool(_referrals(case)) or _picks(case, "G15") or _exhausted_beside(case),
     recommend=_g15,
 )
 
@@ -595,6 +611,7 @@ G15 = Rule(
 # --- G16: recurrence ------------------------------------------------------------------------------
 
 
+@per_case
 def _g16(case: GistCase) -> list[Recommendation]:
     st = _stage(case)
     gt = st.genotype
@@ -646,7 +663,7 @@ G16 = Rule(
     reads=_READS,
     categories=(FIRST,),
     when=lambda case: _stage(case).recurrence,
-    applies=lambda case: SYSTEMIC.picks(case, "G16"),
+    applies=lambda case: _picks(case, "G16"),
     recommend=_g16,
     design_note=(
         "Recurrence after adjuvant imatinib was completed or stopped for another reason → "
@@ -658,6 +675,7 @@ G16 = Rule(
 # --- G18: progression on adjuvant or neoadjuvant imatinib -----------------------------------------
 
 
+@per_case
 def _g18(case: GistCase) -> list[Recommendation]:
     st = _stage(case)
     step, origin = st.step, st.origin
@@ -703,7 +721,7 @@ G18 = Rule(
     reads=_READS,
     categories=(NEXT,),
     when=lambda case: _stage(case).origin is not None,
-    applies=lambda case: SYSTEMIC.picks(case, "G18"),
+    applies=lambda case: _picks(case, "G18"),
     recommend=_g18,
     evidence_numbers=(ev.IMATINIB_ESCALATION, ev.SUNITINIB_PHASE3),
     design_note=(
@@ -729,6 +747,15 @@ SYSTEMIC: Decision = Decision(
     otherwise=_blocked,
 )
 
+#: SYSTEMIC's choice, made once per case: some twenty rules (and G17's fourteen hosts) ask it.
+_choice = per_case(SYSTEMIC.chosen)
+
+
+def _picks(case: GistCase, rule_id: str) -> bool:
+    """`SYSTEMIC.picks(case, rule_id)`, from the choice made once per case."""
+    rule = _choice(case)
+    return rule is not None and rule.rule_id == rule_id
+
 
 # --- G19: wild-type work-up -----------------------------------------------------------------------
 
@@ -738,6 +765,7 @@ def _wild_type(case: GistCase) -> bool:
     return st is not None and st.genotype is Genotype.WILD_TYPE
 
 
+@per_case
 def _g19(case: GistCase) -> list[Recommendation]:
     return [
         emit(

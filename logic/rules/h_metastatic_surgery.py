@@ -25,7 +25,7 @@ from logic.rules.advanced_stage import (
     stage,
     stage_facts,
 )
-from logic.rules.common import BACKGROUND_NOTE, emit, missing, nothing
+from logic.rules.common import BACKGROUND_NOTE, emit, missing, nothing, per_case
 
 #: What deciding the stage and showing its facts reads.
 _READS = ("disease_state", "resectability", "genotype", "metastases", "tki_history", "response")
@@ -57,6 +57,7 @@ def _resectable(case: GistCase) -> bool:
 # --- H4 -------------------------------------------------------------------------------------------
 
 
+@per_case
 def _h4(case: GistCase) -> list[Recommendation]:
     return [
         emit(
@@ -101,6 +102,7 @@ TKI_NAIVE: Decision = Decision(
 # --- H1 -------------------------------------------------------------------------------------------
 
 
+@per_case
 def _h1(case: GistCase) -> list[Recommendation]:
     st = stage(case)
     assert st is not None
@@ -171,6 +173,7 @@ def _multifocal(case: GistCase) -> bool:
     return lesions is not None and lesions > LIMITED_MAX_LESIONS
 
 
+@per_case
 def _h2(case: GistCase) -> list[Recommendation]:
     gaps: tuple[MissingData, ...] = ()
     if resectability(case) is None:
@@ -219,6 +222,7 @@ H2 = Rule(
 )
 
 
+@per_case
 def _h3(case: GistCase) -> list[Recommendation]:
     return [
         emit(

@@ -15,7 +15,7 @@ from logic.knowledge import evidence as ev
 from logic.recommendation import Category, Recommendation
 from logic.rule import Decision, Rule, hosted
 from logic.rules.advanced_stage import Phase, in_phase, stage_facts
-from logic.rules.common import BACKGROUND_NOTE, emit, missing, nothing
+from logic.rules.common import BACKGROUND_NOTE, emit, missing, nothing, per_case
 
 #: The abdominal metastatic sites J1 counts (lung, bone, nodes and others exclude it).
 ABDOMINAL = frozenset({MetastaticSite.LIVER, MetastaticSite.PERITONEUM})
@@ -41,6 +41,7 @@ def _j1_when(case: GistCase) -> bool:
     )
 
 
+@per_case
 def _j1(case: GistCase) -> list[Recommendation]:
     return [
         emit(
@@ -87,6 +88,7 @@ J1 = Rule(
 # --- J2 -------------------------------------------------------------------------------------------
 
 
+@per_case
 def _j2(case: GistCase) -> list[Recommendation]:
     return [
         emit(
