@@ -144,12 +144,12 @@ def _failing_notes(case: GistCase, st: Stage) -> tuple[list[str], list[MissingDa
     return notes, gaps
 
 
-def _first_line_card(case: GistCase, st: Stage, citations: tuple[str, ...]) -> Recommendation:
+def _first_line_card(case: GistCase, st: Stage, rule: Rule) -> Recommendation:
     step, gt = st.step, st.genotype
     assert step is not None
     return emit(
-        step.rule_id,
-        citations,
+        rule.rule_id,
+        rule.citations,
         FIRST,
         f"First line: {step.what} — advanced GIST, {genotype_text(gt)}",
         step.rationale,
@@ -166,15 +166,15 @@ def _first_line_card(case: GistCase, st: Stage, citations: tuple[str, ...]) -> R
     )
 
 
-def _continue_card(case: GistCase, st: Stage, citations: tuple[str, ...]) -> Recommendation:
+def _continue_card(case: GistCase, st: Stage, rule: Rule) -> Recommendation:
     last = st.courses[-1]
     line = line_count(st.courses)
     dose = f" {last.daily_dose_mg:g} mg/day" if last.daily_dose_mg else ""
     gaps = (st.gap,) if st.gap is not None else ()
     state = "responding" if not gaps else "response not assessed"
     return emit(
-        continue_row(st.genotype, last),
-        citations,
+        rule.rule_id,
+        rule.citations,
         CONT,
         f"Continue {last.drug.value}{dose} (line {line}) — {state}",
         "Advanced-disease TKI therapy continues until progression or unacceptable toxicity. "
@@ -188,15 +188,15 @@ def _continue_card(case: GistCase, st: Stage, citations: tuple[str, ...]) -> Rec
     )
 
 
-def _avapritinib_review(case: GistCase, st: Stage) -> Recommendation:
+def _avapritinib_review(case: GistCase, st: Stage, rule: Rule) -> Recommendation:
     prior = [c for c in st.courses if c.drug is not Drug.AVAPRITINIB]
     step = (
         next_step(st.genotype, prior, StopReason.PROGRESSION) if prior else first_step(st.genotype)
     )
     regimens = step.regimens if step is not None else ()
     return emit(
-        "G13",
-        G13.citations,
+        rule.rule_id,
+        rule.citations,
         NEXT,
         "Review avapritinib: not before imatinib, sunitinib and regorafenib in non-D842V GIST",
         "In disease without PDGFRA D842V, avapritinib is not used before imatinib, sunitinib and "
@@ -209,7 +209,7 @@ def _avapritinib_review(case: GistCase, st: Stage) -> Recommendation:
     )
 
 
-def _next_line_card(case: GistCase, st: Stage, citations: tuple[str, ...]) -> Recommendation:
+def _next_line_card(case: GistCase, st: Stage, rule: Rule) -> Recommendation:
     step = st.step
     assert step is not None
     line = line_count(st.courses) + 1
@@ -218,8 +218,8 @@ def _next_line_card(case: GistCase, st: Stage, citations: tuple[str, ...]) -> Re
     if step.rule_id == "G15":
         return _trial(case, f"{why} after the standard lines for this genotype", gaps)
     return emit(
-        step.rule_id,
-        citations,
+        rule.rule_id,
+        rule.citations,
         _category_for_line(line),
         f"Line {line} after {why}: {step.what}",
         step.rationale,
@@ -234,18 +234,17 @@ def _next_line_card(case: GistCase, st: Stage, citations: tuple[str, ...]) -> Re
 
 @per_case
 def _row_card(case: GistCase) -> Recommendation:
-    """The systemic card of the row SYSTEMIC picked, with that rule's citations."""
-    chosen = _choice(case)
-    assert chosen is not None, "made only for the rule SYSTEMIC picked"
-    citations = chosen.citations
+    """The systemic card of the row SYSTEMIC picked, in that rule's name."""
+    rule = _choice(case)
+    assert rule is not None, "made only for the rule SYSTEMIC picked"
     st = _stage(case)
     if st.phase is Phase.FIRST_LINE:
-        return _first_line_card(case, st, citations)
+        return _first_line_card(case, st, rule)
     if st.phase is Phase.AVAPRITINIB_TOO_EARLY:
-        return _avapritinib_review(case, st)
+        return _avapritinib_review(case, st, rule)
     if st.phase is Phase.FAILING:
-        return _next_line_card(case, st, citations)
-    return _continue_card(case, st, citations)
+        return _next_line_card(case, st, rule)
+    return _continue_card(case, st, rule)
 
 
 def _row_cards(case: GistCase) -> list[Recommendation]:
