@@ -92,7 +92,7 @@ H4 = Rule(
 )
 
 TKI_NAIVE: Decision = Decision(
-    name="metastatic GIST before its first TKI line",
+    name="metastatic GIST before its first advanced-disease TKI line",
     reached=lambda case: in_phase(case, Phase.FIRST_LINE) and has_metastatic_disease(case),
     rules=(H4,),
     otherwise=lambda case: (),
