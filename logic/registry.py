@@ -18,14 +18,16 @@ from logic.knowledge.citations import CITATIONS
 from logic.recommendation import Category
 from logic.rule import Decision, Rule, hosted
 from logic.rules import (
-    advanced,
     b_small_gastric,
     c_resectable,
     d_after_resection,
     d_neoadjuvant,
     e_risk,
     f_adjuvant,
+    g_systemic,
+    h_metastatic_surgery,
     i_emergency,
+    j_liver,
 )
 from logic.rules.k_fitness import RULE_K1
 from logic.rules.k_multiple_primaries import RULE_K2
@@ -137,14 +139,16 @@ SECTION_MODULES: tuple[ModuleType, ...] = (
     d_after_resection,
     e_risk,
     f_adjuvant,
+    g_systemic,
+    h_metastatic_surgery,
     i_emergency,
+    j_liver,
 )
 
 RULES: Mapping[str, Rule] = validate(
     bind_hosts(
         (
             *(rule for module in SECTION_MODULES for rule in records(module)),
-            *advanced.RULES,
             RULE_K1,
             RULE_K2,
             RULE_P5,
