@@ -28,10 +28,10 @@ from logic.rules import (
     h_metastatic_surgery,
     i_emergency,
     j_liver,
+    k_fitness,
+    k_multiple_primaries,
+    p_data,
 )
-from logic.rules.k_fitness import RULE_K1
-from logic.rules.k_multiple_primaries import RULE_K2
-from logic.rules.p_data import RULE_P5, RULE_P6
 
 #: Section order of the knowledge base (§1.B … §1.K), then the data requests P5/P6 (§1.1).
 _SECTION_ORDER = "BCDEFGHIJKP"
@@ -143,18 +143,13 @@ SECTION_MODULES: tuple[ModuleType, ...] = (
     h_metastatic_surgery,
     i_emergency,
     j_liver,
+    k_fitness,
+    k_multiple_primaries,
+    p_data,
 )
 
 RULES: Mapping[str, Rule] = validate(
-    bind_hosts(
-        (
-            *(rule for module in SECTION_MODULES for rule in records(module)),
-            RULE_K1,
-            RULE_K2,
-            RULE_P5,
-            RULE_P6,
-        )
-    )
+    bind_hosts(rule for module in SECTION_MODULES for rule in records(module))
 )
 
 validate_decisions(

@@ -1,8 +1,10 @@
-"""Helpers shared by the rule modules: building Recommendations, describing facts, caching plans.
+"""Helpers shared by the rule modules: building Recommendations, describing facts, caching
+per-case work.
 
-Each pathway module decides once per case (a "plan": the Recommendations of all its rules) and
-each registered Rule then picks its own cards from the plan. The plan is cached per case so the
-registry can call `applies` and `recommend` of many rules without repeating the work.
+Every rule is one record in its section module (logic/rule.py). A choice that many records ask
+about — which rule a Decision picks, the stage of advanced disease, the risk of a resected
+tumour — is worked out once per case object (`per_case`), so the engine can call `applies` and
+`recommend` of every rule without repeating it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from logic.case import (
@@ -38,7 +40,7 @@ from logic.recommendation import (
     Regimen,
     Risk,
 )
-from logic.rule import Plan, Rule
+from logic.rule import Plan
 
 R = TypeVar("R")
 
@@ -131,80 +133,6 @@ def picker(
         return any(r.rule_id == rule_id for r in plan(case).cards)
 
     return applies, recommend
-
-
-def card_rule(
-    plan: Callable[[GistCase], Plan],
-    citations: Mapping[str, tuple[str, ...]],
-    rule_id: str,
-    section: str,
-    title: str,
-    statement: str,
-    conditions: tuple[str, ...],
-    categories: tuple[Category, ...],
-    reads: tuple[str, ...],
-    *,
-    numbers: tuple[str, ...] = (),
-    design_note: str | None = None,
-    uses_risk_table: bool = False,
-) -> Rule:
-    """A rule that makes cards: it picks its own cards from its pathway's plan. Pathway
-    modules bind `plan` and `citations` with functools.partial."""
-    applies, recommend = picker(plan, rule_id)
-    return Rule(
-        rule_id=rule_id,
-        section=section,
-        title=title,
-        statement=statement,
-        conditions=conditions,
-        citations=citations[rule_id],
-        reads=reads,
-        categories=categories,
-        applies=applies,
-        recommend=recommend,
-        evidence_numbers=numbers,
-        design_note=design_note,
-        uses_risk_table=uses_risk_table,
-    )
-
-
-def background_rule(
-    plan: Callable[[GistCase], Plan],
-    citations: Mapping[str, tuple[str, ...]],
-    rule_id: str,
-    section: str,
-    title: str,
-    statement: str,
-    folds_into: tuple[str, ...],
-    reads: tuple[str, ...],
-    *,
-    numbers: tuple[str, ...] = (),
-    design_note: str = BACKGROUND_NOTE,
-) -> Rule:
-    """A background row: no card of its own, its text is folded into the cards named."""
-
-    def applies(case: GistCase) -> bool:
-        return any(r.rule_id in folds_into for r in plan(case).cards)
-
-    return Rule(
-        rule_id=rule_id,
-        section=section,
-        title=title,
-        statement=statement,
-        conditions=(f"shown on the cards of {', '.join(folds_into)}",),
-        citations=citations[rule_id],
-        reads=reads,
-        categories=(),
-        applies=applies,
-        recommend=nothing,
-        evidence_numbers=numbers,
-        folds_into=folds_into,
-        design_note=design_note,
-    )
-
-
-def never(_case: GistCase) -> bool:
-    return False
 
 
 def nothing(_case: GistCase) -> list[Recommendation]:

@@ -74,7 +74,7 @@ def apply_fitness(case: GistCase, cards: list[Recommendation]) -> list[Recommend
     return result
 
 
-RULE_K1 = Rule(
+K1 = Rule(
     rule_id="K1",
     section="1.K",
     title="Performance status",

@@ -61,7 +61,7 @@ def plan(case: GistCase) -> Plan:
 
 _applies, _recommend = picker(plan, "K2")
 
-RULE_K2 = Rule(
+K2 = Rule(
     rule_id="K2",
     section="1.K",
     title="Two or more GIST primaries at different sites",

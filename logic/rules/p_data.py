@@ -200,7 +200,7 @@ def plan_p6(case: GistCase) -> Plan:
 CITES_P6 = ("S6",)
 _applies_p6, _recommend_p6 = picker(plan_p6, "P6")
 
-RULE_P5 = Rule(
+P5 = Rule(
     rule_id="P5",
     section="1.1",
     title="Data request for missing, conflicting or unreadable facts",
@@ -254,7 +254,7 @@ RULE_P5 = Rule(
     ),
 )
 
-RULE_P6 = Rule(
+P6 = Rule(
     rule_id="P6",
     section="1.K",
     title="Resection status unknown: ask for the surgical record",
