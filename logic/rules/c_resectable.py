@@ -44,8 +44,8 @@ _ROUTE_READS = (
 #: C1 also shows the EUS features and mitotic count among its facts.
 _C1_READS = (*_ROUTE_READS, "eus", "mitotic_count")
 #: C2 is checked against every surgery card: the small gastric and neoadjuvant decisions read
-#: growth, symptoms and response too.
-_C2_READS = (*_C1_READS, "size_history", "response", "emergencies")
+#: growth, symptoms, response and the course's duration too.
+_C2_READS = (*_C1_READS, "size_history", "response", "emergencies", "as_of")
 
 
 def _c1(case: GistCase) -> list[Recommendation]:

@@ -102,10 +102,12 @@ _D12_READS = (*_START_READS, "response")
 #: A background row reads what decides whether a host applies, not the host's card facts.
 _CARD_ONLY = ("eus", "mitotic_count")
 _HOSTED_READS = tuple(name for name in _COURSE_READS if name not in _CARD_ONLY)
-#: H5's hosts (D12, D14) decide only on a course under way: its route looks at no site or size.
-#: (The duration is read only when D14 is reached by a response after 6 months on a tumour not
-#: yet judged resectable; no scenario has that yet, so `as_of` is not observed here or on C2.)
-_H5_READS = tuple(name for name in _D12_READS if name not in (*_CARD_ONLY, "site", "tumour_size"))
+#: H5's hosts (D12, D14) decide only on a course under way: its route looks at no site or size;
+#: the duration (`as_of`) is read when D14 is reached by a response after 6 months on a tumour
+#: not yet judged resectable.
+_H5_READS = tuple(
+    name for name in _COURSE_READS if name not in (*_CARD_ONLY, "site", "tumour_size")
+)
 
 
 # --- which rule decides ---

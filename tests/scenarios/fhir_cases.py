@@ -174,6 +174,19 @@ SCENARIOS: dict[str, Scenario] = {
         frozenset({"D11"}),
         frozenset({"D3", "D13"}),
     ),
+    "D14 shrinking after 8 months of neoadjuvant imatinib, still marginal": Scenario(
+        lambda: [
+            f.patient(),
+            _gist(RECTUM, onset=260),
+            f.size("sz", 7, date=ago(250)),
+            f.kit(hgvs="p.Val559Asp"),
+            _resectability("marginally-resectable", days=250),
+            f.med_statement("neo", IMATINIB, ago(240), status="active"),
+            _status(IMPROVED, 10),
+        ],
+        frozenset({"D14", "C2", "H5"}),
+        frozenset({"D3", "D11", "D13"}),
+    ),
     "E3 F6 jejunal 1.5 cm with 8 mitoses: NIH intermediate, AFIP 50%": Scenario(
         lambda: [*_resected(1.5, 8, JEJUNUM), f.kit(hgvs="p.Val559Asp")],
         frozenset({"F6", "E3"}),
