@@ -12,10 +12,10 @@ from logic.case import Drug, Genotype, GistCase
 from logic.facts import genotype
 from logic.knowledge import regimens
 from logic.orders.draft import DraftTki, SuggestedChange
-from logic.orders.genotype import PATHWAY_READS
 from logic.orders.reading import (
     DOSE_RANGE,
     FINDING_READS,
+    PATHWAY_READS,
     advanced,
     drug_name,
     mg,

@@ -13,9 +13,10 @@ from logic.knowledge import evidence as numbers
 from logic.knowledge import regimens
 from logic.orders.draft import DraftTki, SuggestedChange
 from logic.orders.reading import (
-    FINDING_READS,
     KIT_GENOTYPES,
     NO_ADJUVANT_BENEFIT,
+    PATHWAY_READS,
+    RISK_READS,
     advanced,
     drug_name,
     genotype_text,
@@ -28,15 +29,6 @@ from logic.orders.reading import (
 from logic.orders.rule import CheckKind, OrderCheck
 from logic.recommendation import Indicator, NihRisk
 
-#: The case fields read to place the patient on a pathway (logic.facts.pathway).
-PATHWAY_READS = (
-    *FINDING_READS,
-    "disease_state",
-    "metastases",
-    "resected",
-    "resection",
-    "resection_unknown",
-)
 _EARLIER_THAN_AVAPRITINIB = frozenset({Drug.IMATINIB, Drug.SUNITINIB, Drug.REGORAFENIB})
 
 
@@ -371,7 +363,7 @@ ADJUVANT_LOW_RISK = OrderCheck(
     ),
     citations=("S6", "S5"),
     references=("JOENSUU2008",),
-    reads=PATHWAY_READS,
+    reads=(*PATHWAY_READS, *RISK_READS),
     kind=CheckKind.DRUG,
     indicator=Indicator.WARNING,
     when=_adjuvant_low_risk,

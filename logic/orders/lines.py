@@ -13,9 +13,9 @@ from collections.abc import Callable
 from logic.case import Drug, GistCase
 from logic.facts import genotype
 from logic.orders.draft import DraftTki, SuggestedChange
-from logic.orders.genotype import PATHWAY_READS
 from logic.orders.reading import (
     OWN_PATHWAY,
+    PATHWAY_READS,
     STANDARD_LINES,
     advanced,
     drug_name,

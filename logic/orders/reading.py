@@ -44,6 +44,21 @@ DOSE_RANGE: dict[Drug, tuple[float, float]] = {
 }
 #: What every finding reads for its facts (the genotype and the TKI history, see `order_facts`).
 FINDING_READS = ("genotype", "tki_history")
+#: What placing the patient on a pathway can read (logic.facts.pathway; which fields depends on
+#: the route that decides: metastases, a gross-residual margin, an unresectable tumour, …).
+PATHWAY_READS = (
+    *FINDING_READS,
+    "disease_state",
+    "metastases",
+    "primaries",
+    "resected",
+    "resection",
+    "resection_unknown",
+    "margin",
+    "resectability",
+)
+#: What the modified NIH risk reads (logic.facts.assess_risk).
+RISK_READS = ("site", "tumour_size", "mitotic_count", "rupture")
 
 
 def drug_name(drug: Drug) -> str:
