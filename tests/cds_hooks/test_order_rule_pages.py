@@ -15,6 +15,7 @@ from logic.case import CASE_FIELDS
 from logic.knowledge.citations import CITATIONS
 from logic.knowledge.primary_references import PRIMARY_REFERENCES
 from logic.registry import ORDER_RULES, RULES
+from tests.support.live import LiveService
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +60,12 @@ def test_unknown_order_check_is_a_404(client: FlaskClient) -> None:
     response = client.get("/rules/orders/order-nonexistent")
     assert response.status_code == 404
     assert "order-nonexistent" in response.get_data(as_text=True)
+
+
+def test_landing_page_links_the_order_checks(service: LiveService) -> None:
+    html = service.get("/", auth=False).text
+    assert 'href="/rules/orders"' in html
+    assert f"{len(ORDER_RULES)} checks a drafted TKI order goes through" in html
+    page = service.get("/rules/orders", auth=False)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
