@@ -10,7 +10,7 @@ from cds_hooks import hooks
 from cds_hooks.preflight import version_line
 from cds_hooks.rule_pages import INTENDED_USE
 from logic.knowledge import version
-from logic.registry import RULES
+from logic.registry import ORDER_RULES, RULES
 
 bp = Blueprint("landing", __name__, template_folder="templates")
 
@@ -27,6 +27,7 @@ def landing() -> str:
         services=list(hooks.services()),
         service_url=lambda service_id: settings.endpoint_url(f"cds-services/{service_id}"),
         rule_count=len(RULES),
+        order_check_count=len(ORDER_RULES),
         version=version_line(),
         knowledge_version=version.KNOWLEDGE_VERSION,
         release_date=version.KNOWLEDGE_RELEASE_DATE,

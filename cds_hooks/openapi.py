@@ -323,6 +323,42 @@ def _document(_generation: int) -> dict[str, Any]:
                     },
                 }
             },
+            "/rules/orders": {
+                "get": {
+                    "operationId": "listOrderChecks",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "HTML list of the order checks",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
+            "/rules/orders/{check_id}": {
+                "get": {
+                    "operationId": "orderCheckPage",
+                    "security": [],
+                    "parameters": [
+                        {
+                            "name": "check_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "HTML order-check page",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        },
+                        "404": {
+                            "description": "Unknown order check",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        },
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",

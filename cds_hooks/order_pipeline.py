@@ -16,6 +16,7 @@ from cds_hooks.pipeline import HookResult, case_from_resolved
 from fhir_mappings.draft_orders import DraftOrders, read_draft_orders
 from logic.case import GistCase
 from logic.orders import check_drafts
+from logic.registry import ORDER_RULES
 
 ORDER_HOOKS = frozenset({"order-select", "order-sign"})
 
@@ -30,7 +31,7 @@ def drafts_of(context: Mapping[str, Any], hook: str) -> DraftOrders:
 def order_cards(
     case: GistCase, drafts: DraftOrders, public_base_url: str
 ) -> tuple[list[dict[str, Any]], tuple[Any, ...]]:
-    findings = check_drafts(case, drafts.tkis)
+    findings = check_drafts(case, drafts.tkis, ORDER_RULES.values())
     cards = render_order_cards(findings, drafts=drafts, case=case, public_base_url=public_base_url)
     return cards, tuple(recommendation_of(f) for f in findings)
 

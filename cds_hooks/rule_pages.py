@@ -11,7 +11,7 @@ Unknown or malformed parts of `risk` are ignored, never echoed unescaped (templa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,12 +20,18 @@ from flask import Blueprint, render_template, request
 from logic.case import CASE_FIELDS
 from logic.knowledge import version
 from logic.knowledge.citations import CITATIONS
-from logic.knowledge.primary_references import SECONDARY_SOURCES, references_for
+from logic.knowledge.primary_references import (
+    PRIMARY_REFERENCES,
+    SECONDARY_SOURCES,
+    PrimaryReference,
+    references_for,
+)
 from logic.knowledge.risk_tables import AFIP_COLUMNS, AFIP_TABLE, NIH_MODIFIED_ROWS
 from logic.knowledge.rule_sections import OTHER_SITUATION, SITUATIONS, section_title, situation_of
 from logic.knowledge.wording import ENGINEERING_MARKERS
+from logic.orders import OrderCheck
 from logic.recommendation import NihRisk
-from logic.registry import RULES
+from logic.registry import ORDER_RULES, RULES
 from logic.rule import Rule
 
 bp = Blueprint(
@@ -150,8 +156,13 @@ def afip_table(highlight: RiskHighlight) -> list[dict[str, Any]]:
 
 def citations_of(rule: Rule) -> list[dict[str, Any]]:
     """The rule's knowledge-base sources ("also consulted"), secondary web pages marked."""
+    return sources_listed(rule.citations)
+
+
+def sources_listed(citations: Iterable[str]) -> list[dict[str, Any]]:
+    """Knowledge-base sources by `[Sx]` id, as the pages list them."""
     result: list[dict[str, Any]] = []
-    for cid in rule.citations:
+    for cid in citations:
         citation = CITATIONS.get(cid)
         if citation is None:
             result.append({"id": cid, "title": f"Source {cid}", "year": None, "url": None})
@@ -172,6 +183,11 @@ def citations_of(rule: Rule) -> list[dict[str, Any]]:
 
 def references_of(rule: Rule) -> list[dict[str, Any]]:
     """The primary references cards of this rule cite (with PubMed and DOI links)."""
+    return references_listed(references_for(rule.rule_id, rule.citations))
+
+
+def references_listed(references: Iterable[PrimaryReference]) -> list[dict[str, Any]]:
+    """Primary references as the pages list them (with PubMed and DOI links)."""
     return [
         {
             "key": ref.key,
@@ -181,7 +197,7 @@ def references_of(rule: Rule) -> list[dict[str, Any]]:
             "doi": ref.doi_url,
             "url": None if (ref.pubmed_url or ref.doi_url) else ref.url,
         }
-        for ref in references_for(rule.rule_id, rule.citations)
+        for ref in references
     ]
 
 
@@ -303,6 +319,49 @@ def rule_page(rule_id: str) -> tuple[str, int]:
         nih_rows=nih_table(highlight) if tables else [],
         afip_columns=list(AFIP_COLUMNS.items()),
         afip_rows=afip_table(highlight) if tables else [],
+        **_common(),
+    )
+    return page, 200
+
+
+# --- order checks (order-select, order-sign): pages of their own, the rule pages unchanged -------
+
+
+def order_check_row(check: OrderCheck) -> dict[str, Any]:
+    return {
+        "id": check.check_id,
+        "title": check.title,
+        "rule_id": check.rule_id,
+        "indicator": check.indicator.value,
+        "kind": check.kind.value,
+    }
+
+
+@bp.get("/rules/orders")
+def order_index() -> str:
+    """Every order check, in the order they run on a drafted order."""
+    return render_template(
+        "rules/order_index.html",
+        checks=[order_check_row(check) for check in ORDER_RULES.values()],
+        **_common(),
+    )
+
+
+@bp.get("/rules/orders/<check_id>")
+def order_check_page(check_id: str) -> tuple[str, int]:
+    check = ORDER_RULES.get(check_id)
+    if check is None:
+        page = render_template("rules/not_found.html", rule_id=check_id, **_common())
+        return page, 404
+    rule = RULES[check.rule_id]  # the registry checked it exists
+    reads = [field_label(f) for f in check.reads if f in CASE_FIELDS]
+    page = render_template(
+        "rules/order_check.html",
+        check=check,
+        rule=rule,
+        citations=sources_listed(check.citations),
+        references=references_listed(PRIMARY_REFERENCES[key] for key in check.references),
+        reads=["the drafted order (drug, dose, frequency)", *reads],
         **_common(),
     )
     return page, 200

@@ -15,6 +15,10 @@ from types import MappingProxyType, ModuleType
 
 from logic.case import CASE_FIELDS, GistCase
 from logic.knowledge.citations import CITATIONS
+from logic.orders import checks as order_checks
+from logic.orders.rule import OrderCheck
+from logic.orders.validation import records as order_records
+from logic.orders.validation import validate_checks
 from logic.recommendation import Category
 from logic.rule import Decision, Rule, hosted
 from logic.rules import (
@@ -156,4 +160,16 @@ validate_decisions(
     (d for module in SECTION_MODULES for d in decisions(module)),
     RULES,
     (rule for module in SECTION_MODULES for rule in records(module)),
+)
+
+#: The order checks (order-select, order-sign), in the order they run.
+ORDER_RULES: Mapping[str, OrderCheck] = validate_checks(
+    order_checks.CHECKS,
+    (check for module in order_checks.SECTION_MODULES for check in order_records(module)),
+    RULES,
+)
+
+#: The rule set each CDS hook runs.
+RULE_SETS: Mapping[str, Mapping[str, Rule] | Mapping[str, OrderCheck]] = MappingProxyType(
+    {"patient-view": RULES, "order-select": ORDER_RULES, "order-sign": ORDER_RULES}
 )
