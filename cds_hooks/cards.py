@@ -178,10 +178,12 @@ def render_card(
     answer: Answer | None = None,
 ) -> dict[str, Any]:
     """One card; `answer` carries what earlier cards of the same answer already showed."""
-    summary = capped_summary(
-        summary_with_dose(clinical_terms(rec.summary), rec.regimens, SUMMARY_MAX),
-        rule_id=rec.rule_id,
-    )
+    text = clinical_terms(rec.summary)
+    if rec.category is not Category.ORDER_ALERT:
+        # An order alert's summary speaks of the drafted order and names every dose it means:
+        # a regimen dose inserted after a drug's name would read as the order's own dose.
+        text = summary_with_dose(text, rec.regimens, SUMMARY_MAX)
+    summary = capped_summary(text, rule_id=rec.rule_id)
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": summary,

@@ -24,6 +24,7 @@ from logic.orders.reading import (
     next_line_regimen,
     replace_with,
     resected_course_free,
+    summary_ordering,
     withdraw,
 )
 from logic.orders.rule import CheckKind, OrderCheck
@@ -172,8 +173,11 @@ def _avapritinib_early(case: GistCase, draft: DraftTki) -> bool:
 def _avapritinib_early_alert(case: GistCase, draft: DraftTki) -> tuple[str, str, SuggestedChange]:
     regimen = next_line_regimen(case)
     return (
-        f"Avapritinib is not for {genotype_text(case)} GIST before imatinib, sunitinib and "
-        f"regorafenib: order {regimen.display.lower()}",
+        summary_ordering(
+            f"Avapritinib is not for {genotype_text(case)} GIST before imatinib, sunitinib and "
+            "regorafenib: order ",
+            regimen,
+        ),
         "In disease without PDGFRA D842V, avapritinib comes only after imatinib, sunitinib and "
         f"regorafenib ({numbers.VOYAGER}). The next standard line for this patient is "
         f"{regimen.display.lower()}.",

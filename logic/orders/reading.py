@@ -7,6 +7,7 @@ patient-view cards judge the case.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from logic.case import Drug, Genotype, GistCase, StopReason, TherapySetting
@@ -14,7 +15,7 @@ from logic.facts import GENOTYPE_TEXT, Pathway, courses_in, genotype, pathway
 from logic.knowledge import regimens
 from logic.orders.draft import ChangeKind, DraftTki, SuggestedChange
 from logic.recommendation import FactUsed, Regimen
-from logic.rules.common import courses_used
+from logic.rules.common import SUMMARY_MAX, courses_used
 
 #: The standard sequence for KIT-driven and other non-D842V disease (G1, G9, G10, G11).
 STANDARD_LINES = (Drug.IMATINIB, Drug.SUNITINIB, Drug.REGORAFENIB, Drug.RIPRETINIB)
@@ -140,3 +141,20 @@ def replace_with(regimen: Regimen) -> SuggestedChange:
 
 def withdraw(draft: DraftTki) -> SuggestedChange:
     return SuggestedChange(ChangeKind.WITHDRAW, f"Remove the {draft.drug.value} order")
+
+
+_CYCLE = re.compile(r"(\d+) weeks? on / (\d+) weeks? off")
+
+
+def summary_ordering(prefix: str, regimen: Regimen) -> str:
+    """`prefix` + the regimen to order, in the fullest wording that keeps the summary within
+    the card limit (full schedule, then a compact one, then the drug alone — the detail always
+    carries the full regimen), so no summary is cut mid-schedule."""
+    cycle = _CYCLE.search(regimen.schedule)
+    compact = f"{regimen.drug} {regimen.dose_mg_per_day:g} mg/day" + (
+        f", {cycle[1]} wk on/{cycle[2]} off" if cycle else ""
+    )
+    for text in (regimen.display.lower(), compact):
+        if len(prefix + text) <= SUMMARY_MAX:
+            return prefix + text
+    return prefix + regimen.drug

@@ -184,6 +184,19 @@ def test_avapritinib_before_imatinib_in_kit_disease_is_critical(service: LiveSer
     assert dose_of(resource) == (400, 1)
 
 
+def test_avapritinib_alert_names_the_whole_next_line_within_the_summary_limit(
+    service: LiveService,
+) -> None:
+    """After imatinib the next line is sunitinib on a 4/2 cycle: the summary names the cycle in
+    a compact form rather than being cut in the middle of it."""
+    avapritinib = {"text": "Ayvakit 300 mg tablet"}
+    card = only_card(call(service, "order-sign", _after_imatinib(), [draft("d1", avapritinib, 1)]))
+    assert card["extension"][EXT]["ruleId"] == "G13"
+    assert card["summary"].endswith("order sunitinib 50 mg/day, 4 wk on/2 off")
+    assert "…" not in card["summary"] and len(card["summary"]) < 140
+    assert "sunitinib 50 mg once daily, 4 weeks on / 2 weeks off" in card["detail"].lower()
+
+
 def test_avapritinib_after_imatinib_sunitinib_regorafenib_gets_no_card(
     service: LiveService,
 ) -> None:
@@ -413,6 +426,8 @@ def test_unknown_product_strength_is_said_not_guessed(service: LiveService) -> N
     card = only_card(call(service, "order-sign", _metastatic(KIT_11), [draft("d1", tablet, 2)]))
     assert card["indicator"] == "warning"
     assert "could not be checked" in card["summary"]
+    # the order's dose is unknown: the summary states none (no regimen dose read as the order's)
+    assert "mg" not in card["summary"]
     assert "product strength is unknown" in card["detail"]
 
 
