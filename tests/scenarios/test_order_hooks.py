@@ -193,7 +193,8 @@ def test_avapritinib_alert_names_the_whole_next_line_within_the_summary_limit(
     card = only_card(call(service, "order-sign", _after_imatinib(), [draft("d1", avapritinib, 1)]))
     assert card["extension"][EXT]["ruleId"] == "G13"
     assert card["summary"].endswith("order sunitinib 50 mg/day, 4 wk on/2 off")
-    assert "…" not in card["summary"] and len(card["summary"]) < 140
+    assert "…" not in card["summary"]
+    assert len(card["summary"]) < 140
     assert "sunitinib 50 mg once daily, 4 weeks on / 2 weeks off" in card["detail"].lower()
 
 
