@@ -1,6 +1,9 @@
-"""Run the app under gunicorn (sync workers: best and steadiest for CPU-bound FHIR validation on
-2 cores, per the measured ecosystem notes). Each worker sets up its JSON logging and warms up its
-FHIR models (`post_fork`), then builds its app, before it accepts a connection."""
+"""Run the app under gunicorn. Sync workers (`threads=1`) are best and steadiest for CPU-bound
+FHIR validation on 2 cores (the measured ecosystem notes); with `threads > 1` each worker is a
+gthread worker, so a call waiting on a slow FHIR server holds a thread, not the whole process
+(docs/performance.md, mixed load). The request deadline works under both (cds_hooks/deadline.py).
+Each worker sets up its JSON logging and warms up its FHIR models (`post_fork`), then builds its
+app, before it accepts a connection."""
 
 from __future__ import annotations
 
@@ -45,6 +48,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
+    threads: int = 1,
     certfile: str | None = None,
     keyfile: str | None = None,
     timeout_s: int = 30,
@@ -52,7 +56,8 @@ def serve(
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "threads": threads,
         "timeout": timeout_s,
         "graceful_timeout": 10,
         "keepalive": 2,
