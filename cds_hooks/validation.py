@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -87,7 +86,7 @@ def parse_json_body(raw: bytes, *, max_depth: int) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRequest("request body is not UTF-8") from exc
-    value = _fast_loads(text)
+    value = _fast_loads(raw, text)
     if value is _NOT_FAST:
         value = _standard_loads(text, max_depth)
     if json_depth_exceeds(value, max_depth):
@@ -96,16 +95,18 @@ def parse_json_body(raw: bytes, *, max_depth: int) -> Any:
 
 
 _NOT_FAST = object()
-#: 19 digits in a row: possibly an integer beyond 64 bits, which orjson would read as a float.
-_LONG_DIGITS = re.compile(r"\d{19}")
+#: Every digit byte to "0", every other byte to ".": a run of 19 digits becomes "0" * 19.
+_DIGITS_AS_ZEROS = bytes(b"0"[0] if b"0"[0] <= b <= b"9"[0] else b"."[0] for b in range(256))
+_LONG_RUN = b"0" * 19
 
 
-def _fast_loads(text: str) -> Any:
+def _fast_loads(raw: bytes, text: str) -> Any:
     """orjson's reading of `text` where it is exactly the json module's (2-4x faster on FHIR
     bodies, docs/performance.md), else _NOT_FAST: orjson refuses what json reads differently
     (NaN and Infinity, numbers overflowing to infinity, lone surrogate escapes, nesting over
-    1,024) and reads integers of 19+ digits as floats, so those go to the json module."""
-    if _LONG_DIGITS.search(text):
+    1,024) and reads integers of 19+ digits as floats, so bodies with a run of 19 digits go to
+    the json module (found with one byte translation and one substring search, not a regex)."""
+    if _LONG_RUN in raw.translate(_DIGITS_AS_ZEROS):
         return _NOT_FAST
     try:
         return orjson.loads(text)
