@@ -66,6 +66,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     settings = options(args.port, args.workers, args.worker_class, args.threads)
+    from cds_hooks.server import post_worker_init
+
+    settings["post_worker_init"] = post_worker_init  # start-up objects frozen, as `serve` does
     if args.app == "service":
         from cds_hooks.server import post_fork
 

@@ -75,10 +75,12 @@ def make_client(tmp: str) -> Any:
     }
     from cds_hooks.app import create_app
     from cds_hooks.config import settings_from_env
-    from cds_hooks.warmup import prepare_process
+    from cds_hooks.warmup import freeze_startup_objects, prepare_process
 
     prepare_process(settings_from_env())
-    return create_app().test_client()
+    client = create_app().test_client()
+    freeze_startup_objects()  # as each gunicorn worker does once its app is built
+    return client
 
 
 def post_all(client: Any, bodies: Sequence[bytes]) -> list[float]:

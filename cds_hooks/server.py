@@ -37,6 +37,13 @@ def post_fork(_server: Any, _worker: Any) -> None:
     prepare_process(settings_from_env())
 
 
+def post_worker_init(_worker: Any) -> None:
+    """In each worker, once its app is built: keep the start-up objects out of the GC's walks."""
+    from cds_hooks.warmup import freeze_startup_objects
+
+    freeze_startup_objects()
+
+
 def _child_exit(_server: Any, worker: Any) -> None:
     from cds_hooks.metrics import worker_exited
 
@@ -72,6 +79,7 @@ def serve(
         "loglevel": "warning",
         "preload_app": False,
         "post_fork": post_fork,
+        "post_worker_init": post_worker_init,
         "child_exit": _child_exit,
     }
     _GunicornApp(options).run()
