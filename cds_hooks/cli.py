@@ -329,7 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="threads per worker; above 1 the workers are gunicorn gthread workers, so calls "
-        "waiting on a slow FHIR server do not hold a whole worker (docs/performance.md)",
+        "waiting on a slow FHIR server do not hold a whole worker, but slow clients are not "
+        "cut at --timeout: put a buffering proxy in front (docs/performance.md)",
     )
     serve.add_argument("--certfile", help="TLS certificate (PEM), passed to gunicorn")
     serve.add_argument("--keyfile", help="TLS private key (PEM), passed to gunicorn")

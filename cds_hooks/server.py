@@ -1,9 +1,11 @@
-"""Run the app under gunicorn. Sync workers (`threads=1`) are best and steadiest for CPU-bound
-FHIR validation on 2 cores (the measured ecosystem notes); with `threads > 1` each worker is a
-gthread worker, so a call waiting on a slow FHIR server holds a thread, not the whole process
-(docs/performance.md, mixed load). The request deadline works under both (cds_hooks/deadline.py).
-Each worker sets up its JSON logging and warms up its FHIR models (`post_fork`), then builds its
-app, before it accepts a connection."""
+"""Run the app under gunicorn. Sync workers by default: gunicorn's worker timeout then also cuts
+a client that sends its request slowly (slow-loris). With `threads > 1` each worker is a gthread
+worker, so a call waiting on a slow FHIR server holds a thread, not a whole process (with sync
+workers, ten per cent of such calls starve every other call: docs/performance.md, mixed load);
+gthread workers do not cut slow clients, so serve them behind a proxy that buffers requests
+(deploy/nginx.conf). The request deadline works under both (cds_hooks/deadline.py). Each worker
+sets up its JSON logging and warms up its FHIR models (`post_fork`), then builds its app, before
+it accepts a connection."""
 
 from __future__ import annotations
 
@@ -67,7 +69,10 @@ def serve(
         "threads": threads,
         "timeout": timeout_s,
         "graceful_timeout": 10,
-        "keepalive": 2,
+        # Every answer closes its connection. Sync workers always do; a gthread worker keeps a
+        # kept-alive connection to itself, and a few busy clients then all land on one worker
+        # while the other idles (measured: docs/performance.md, worker model).
+        "keepalive": 0,
         # Header limits: oversized request lines / headers get a 400 from gunicorn itself.
         "limit_request_line": 8190,
         "limit_request_fields": 100,

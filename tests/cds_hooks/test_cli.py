@@ -229,7 +229,7 @@ def test_serve_with_threads_runs_gthread_workers_that_answer(tmp_path: Path) -> 
         _, stderr = proc.communicate(timeout=15)
     banner = [line for line in stderr.decode().splitlines() if " serving " in line]
     assert len(banner) == 1
-    assert banner[0].endswith("2 workers x 3 threads")
+    assert banner[0].endswith("database sqlite, 2 workers x 3 threads")
 
 
 def test_serve_with_tls(tmp_path: Path) -> None:

@@ -126,8 +126,9 @@ def stalled_fhir() -> Iterator[ScriptedServer]:
 def served(
     tmp_path_factory: pytest.TempPathFactory, stalled_fhir: ScriptedServer
 ) -> Iterator[Served]:
-    """gunicorn with a 6 s worker timeout and a FHIR budget longer than that (misconfigured on
-    purpose): the in-worker deadline must answer before gunicorn kills the worker."""
+    """gunicorn sync workers (`--threads 1`) with a 6 s worker timeout and a FHIR budget longer
+    than that (misconfigured on purpose): the in-worker deadline must answer before gunicorn
+    kills the worker."""
     tmp = tmp_path_factory.mktemp("small-served")
     port = free_port()
     env = service_env(
@@ -137,7 +138,9 @@ def served(
         fhir_servers=[stalled_fhir.base_url],
         fhir_timeout_s="30",
     )
-    with gist_cds_serve(env, tmp / "serve.log", port=port, workers=1, timeout_s=6) as server:
+    with gist_cds_serve(
+        env, tmp / "serve.log", port=port, workers=1, timeout_s=6, threads=1
+    ) as server:
         yield server
 
 
@@ -145,8 +148,8 @@ def served(
 def served_threads(
     tmp_path_factory: pytest.TempPathFactory, stalled_fhir: ScriptedServer
 ) -> Iterator[Served]:
-    """The same, misconfigured the same way, with gthread workers (`--threads 4`): signals do not
-    reach the threads that run the calls, so the deadline's watchdog must."""
+    """The same, misconfigured the same way, with gthread workers (`--threads 4`):
+    signals do not reach the threads that run the calls, so the deadline's watchdog must."""
     tmp = tmp_path_factory.mktemp("small-served-threads")
     port = free_port()
     env = service_env(
