@@ -83,9 +83,26 @@ def test_what_orjson_reads_differently_still_reads_as_before(text: str) -> None:
         ("[1]\n x", "not valid JSON (line 2, column 2)"),
         ("[" * 2000 + "]" * 2000, f"nests deeper than {DEPTH} levels"),
         ("[" * 100 + "]" * 100, f"nests deeper than {DEPTH} levels"),
+        ("\ufeff[1]", "not valid JSON (line 1, column 1)"),  # a byte-order mark
     ],
 )
 def test_bad_bodies_get_the_same_400(text: str, message: str) -> None:
     with pytest.raises(BadRequest) as raised:
         parse_json_body(text.encode(), max_depth=DEPTH)
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("raw", [b'["\xff"]', b'["\xed\xa0\x80"]', b"\xc3"])
+def test_bytes_that_are_not_utf8_get_the_same_400(raw: bytes) -> None:
+    with pytest.raises(BadRequest, match="not UTF-8"):
+        parse_json_body(raw, max_depth=DEPTH)
+
+
+@pytest.mark.parametrize("offset", range(-20, 2))
+def test_a_long_integer_across_a_scan_chunk_boundary_stays_exact(offset: int) -> None:
+    """The 19-digit scan goes a MiB at a time: a number that straddles a boundary is seen."""
+    number = 10**25 + 7
+    padding = " " * ((1 << 20) + offset - 1)
+    text = "[" + padding + str(number) + "]"
+    assert parse_json_body(text.encode(), max_depth=DEPTH) == [number]
+    assert type(parse_json_body(text.encode(), max_depth=DEPTH)[0]) is int
