@@ -3,7 +3,8 @@
     .venv/bin/python -m benchmarks.bench [--seconds 10] [--patients 8000] [--quick] [--out DIR]
 
 1. Floor and service: a trivial Flask endpoint (parses the JSON body, answers one card) and the
-   service, both under the same gunicorn settings (`benchmarks/gunicorn_app.py`), loaded by `wrk`
+   service, both under `gist-cds serve`'s gunicorn settings (2 sync workers;
+   `benchmarks/gunicorn_app.py`), loaded by `wrk`
    with distinct synthetic patient-view requests (benchmarks/synthetic.py) at 8 and 1
    connections. The trivial endpoint is run with 1 and 2 wrk threads: when a second wrk thread
    does not raise its throughput (and wrk's own CPU share stays small), wrk is not the limit.
@@ -314,21 +315,30 @@ def fetch_calls(
     )
 
 
+#: `gist-cds serve`'s worker model: (worker class, workers, threads, keep-alive seconds).
+SERVE = ("sync", 2, 1, 0)
+
+
 def mixed_load(
     pool: list[bytes],
     seconds: float,
     workdir: Path,
     front: str,
     patients: list[list[Json]],
-    models: Sequence[tuple[str, int, int]],
+    models: Sequence[tuple[str, int, int, int]],
 ) -> list[Json]:
     warm, alone_pool, mixed_pool = split(pool, 2)
     rows: list[Json] = []
     rate: float | None = None
-    for worker_class, workers, threads in models:
+    for worker_class, workers, threads, keepalive in models:
         env = {"GIST_CDS_FHIR_ALLOWLIST": front, "GIST_CDS_FHIR_TIMEOUT_S": "5"}
         with procs.gunicorn(
-            "service", workers=workers, worker_class=worker_class, threads=threads, env=env
+            "service",
+            workers=workers,
+            worker_class=worker_class,
+            threads=threads,
+            keepalive=keepalive,
+            env=env,
         ) as server:
             url = f"http://127.0.0.1:{server.port}{SERVICE_PATH}"
             wrk.run(url, warm, label="warm-mixed", workdir=workdir, seconds=2, connections=8)
@@ -349,7 +359,9 @@ def mixed_load(
         ok = [ms for status, ms in fetched if status == 200]
         rows.append(
             {
-                "model": f"{worker_class} {workers}x{threads}",
+                "model": f"{worker_class} {workers}x{threads}"
+                + (" no keep-alive" if keepalive == 0 and worker_class != "sync" else "")
+                + (" (serve)" if (worker_class, workers, threads, keepalive) == SERVE else ""),
                 "prefetch_alone": alone.as_dict(),
                 "prefetch_mixed": mixed.as_dict(),
                 "kept": round(mixed.rps / alone.rps, 3) if alone.rps else 0.0,
@@ -471,7 +483,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)
-    models = [("sync", 2, 1), ("gthread", 2, 4), ("sync", 6, 1)]
+    # (worker class, workers, threads, keep-alive s); sync workers never keep a connection.
+    # The first sets the arrival rate of the fetch calls for all.
+    models = [SERVE, ("gthread", 2, 4, 0), ("gthread", 2, 4, 2), ("sync", 6, 1, 0)]
     scale_repeats, fetch_calls, fetch_patient_count = 5, 30, 4
     if args.quick:
         sizes, models, scale_repeats, fetch_calls, fetch_patient_count = (

@@ -1,7 +1,7 @@
 """Serve the service or the trivial endpoint under gunicorn with the same settings.
 
     python -m benchmarks.gunicorn_app {service,trivial} --port P [--workers 2]
-        [--worker-class sync|gthread] [--threads N]
+        [--worker-class sync|gthread] [--threads N] [--keepalive S]
 
 The options are those of `gist-cds serve` (cds_hooks/server.py); only the worker model can be
 changed, so the benchmark can compare sync workers, threads and more workers by measurement.
@@ -17,7 +17,9 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 
-def options(port: int, workers: int, worker_class: str, threads: int) -> dict[str, Any]:
+def options(
+    port: int, workers: int, worker_class: str, threads: int, keepalive: int = 0
+) -> dict[str, Any]:
     """gunicorn settings shared by both apps (copied from `cds_hooks.server.serve`)."""
     return {
         "bind": f"127.0.0.1:{port}",
@@ -26,7 +28,7 @@ def options(port: int, workers: int, worker_class: str, threads: int) -> dict[st
         "threads": threads,
         "timeout": 30,
         "graceful_timeout": 10,
-        "keepalive": 2,
+        "keepalive": keepalive,
         "limit_request_line": 8190,
         "limit_request_fields": 100,
         "limit_request_field_size": 16384,
@@ -64,8 +66,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--keepalive", type=int, default=0, help="seconds; 0: close after each")
     args = parser.parse_args()
-    settings = options(args.port, args.workers, args.worker_class, args.threads)
+    settings = options(args.port, args.workers, args.worker_class, args.threads, args.keepalive)
+    from cds_hooks.server import post_worker_init
+
+    settings["post_worker_init"] = post_worker_init  # start-up objects frozen, as `serve` does
     if args.app == "service":
         from cds_hooks.server import post_fork
 

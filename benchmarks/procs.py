@@ -105,9 +105,11 @@ def gunicorn(
     workers: int = 2,
     worker_class: str = "sync",
     threads: int = 1,
+    keepalive: int = 0,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
-    """Start `benchmarks.gunicorn_app` and wait until every worker answers /healthz."""
+    """Start `benchmarks.gunicorn_app` and wait until every worker answers /healthz. The
+    defaults are `gist-cds serve`'s (2 sync workers, no keep-alive)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="gist-bench-") as tmp:
         environ = dict(os.environ) | {
@@ -119,7 +121,7 @@ def gunicorn(
         environ |= dict(env or {})
         command = [sys.executable, "-m", "benchmarks.gunicorn_app", app, "--port", str(port)]
         command += ["--workers", str(workers), "--worker-class", worker_class]
-        command += ["--threads", str(threads)]
+        command += ["--threads", str(threads), "--keepalive", str(keepalive)]
         log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 - closed below
         process = subprocess.Popen(command, env=environ, cwd=ROOT, stdout=log, stderr=log)
         server = Server(process, port, f"{app} {worker_class} {workers}x{threads}")

@@ -198,7 +198,7 @@ def render_card(
     card["overrideReasons"] = override_reasons(rec.category)
     card["links"] = [rule_link(rec, public_base_url)]
     card["extension"] = {EXTENSION_KEY: extension(rec)}
-    problems = empty_values(card)
+    problems = empty_values(card) if has_empty_value(card) else []
     if problems:
         log.error("card had empty values, dropped", extra={"rule": rec.rule_id, "paths": problems})
         return cast(dict[str, Any], _compact(card))
@@ -339,6 +339,17 @@ def extension(rec: Recommendation) -> dict[str, Any]:
     if rec.missing_data:
         result["missingData"] = list(dict.fromkeys(item.fact for item in rec.missing_data))
     return result
+
+
+def has_empty_value(value: Any) -> bool:
+    """Whether `empty_values` would find anything (without building a path per value)."""
+    if value is None or (isinstance(value, str | list | dict | tuple) and len(value) == 0):
+        return True
+    if isinstance(value, dict):
+        return any(has_empty_value(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(has_empty_value(item) for item in value)
+    return False
 
 
 def empty_values(value: Any, path: str = "$") -> list[str]:

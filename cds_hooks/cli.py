@@ -77,17 +77,23 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(
             f"GIST_CDS_AUTH=off (demo mode) refuses to listen on {args.host!r}; use 127.0.0.1"
         )
+    if args.threads < 1:
+        return _fail("--threads must be at least 1")
     if bool(args.certfile) != bool(args.keyfile):
         return _fail("--certfile and --keyfile go together")
     if settings.request_deadline_s >= args.timeout * 0.8:
         # the in-worker deadline must fire before gunicorn kills the worker (HTML 500)
         os.environ["GIST_CDS_REQUEST_DEADLINE_S"] = f"{max(args.timeout * 0.6, 0.5):g}"
-    print(start_banner(settings, len(report.clients), workers=args.workers), file=sys.stderr)
+    print(
+        start_banner(settings, len(report.clients), workers=args.workers, threads=args.threads),
+        file=sys.stderr,
+    )
     sys.stderr.flush()
     serve(
         host=args.host,
         port=args.port,
         workers=args.workers,
+        threads=args.threads,
         certfile=args.certfile,
         keyfile=args.keyfile,
         timeout_s=args.timeout,
@@ -313,11 +319,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser(
         "serve",
-        help="run the CDS Hooks service with gunicorn (sync workers) after the check-config checks",
+        help="run the CDS Hooks service with gunicorn after the check-config checks",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on")
     serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker; above 1 the workers are gunicorn gthread workers, so calls "
+        "waiting on a slow FHIR server do not hold a whole worker, but slow clients are not "
+        "cut at --timeout: put a buffering proxy in front (docs/performance.md)",
+    )
     serve.add_argument("--certfile", help="TLS certificate (PEM), passed to gunicorn")
     serve.add_argument("--keyfile", help="TLS private key (PEM), passed to gunicorn")
     serve.add_argument("--timeout", type=int, default=30, help="worker timeout in seconds")

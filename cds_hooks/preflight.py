@@ -235,7 +235,7 @@ def effective_configuration(settings: Settings, clients: Mapping[str, TrustedCli
     return lines
 
 
-def start_banner(settings: Settings, clients: int, *, workers: int) -> str:
+def start_banner(settings: Settings, clients: int, *, workers: int, threads: int = 1) -> str:
     """One line naming what is about to serve (version, auth, clients, database, URL)."""
     from cds_hooks.storage import normalise_database_url
 
@@ -245,4 +245,5 @@ def start_banner(settings: Settings, clients: int, *, workers: int) -> str:
         f"{version_line()} serving {settings.public_base_url}: auth {auth}, "
         f"{clients} trusted client{'s' if clients != 1 else ''}, database {database}, "
         f"{workers} worker{'s' if workers != 1 else ''}"
+        + (f" x {threads} threads" if threads > 1 else "")
     )

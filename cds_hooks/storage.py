@@ -5,6 +5,14 @@ lock up front so concurrent workers queue instead of failing) or PostgreSQL (psy
 method commits before it returns. Patient ids are stored only as a keyed hash whose salt lives in
 the database, so all workers agree on it and the hash cannot be reversed from a list of ids
 without the database.
+
+Durability: feedback, JWT replay records and the salt wait for the disk on every commit. The
+audit row of a hook call is committed without that wait (SQLite: `synchronous = NORMAL` under
+WAL; PostgreSQL: `synchronous_commit = off` for that transaction), because one fsync per call
+was the largest single cost of a call (docs/performance.md). A committed audit row survives the
+worker being killed (SIGKILL) and a clean or unclean restart of the service; only a crash of the
+operating system or a power loss (SQLite), or of the PostgreSQL server, can lose the audit rows
+of the last moments before it. The database stays consistent either way.
 """
 
 from __future__ import annotations
@@ -284,8 +292,10 @@ class Storage:
         return hmac.new(self._load_salt(), data, hashlib.sha256).hexdigest()
 
     def save_audit(self, record: AuditRecord) -> None:
-        """Store one hook call and remember which rule produced each card (for feedback)."""
-        with self._write() as conn:
+        """Store one hook call and remember which rule produced each card (for feedback).
+
+        Committed before it returns, without waiting for the disk (see the module docstring)."""
+        with self._write(wait_for_disk=False) as conn:
             result = conn.execute(
                 audit_table.insert().values(
                     time=record.time,
@@ -303,13 +313,16 @@ class Storage:
             primary_key = result.inserted_primary_key
             assert primary_key is not None  # a plain single-row INSERT always has one
             audit_id = primary_key[0]
-            for card_uuid, rule_id in record.card_rules.items():
-                row = {
+            rows = [
+                {
                     "card_uuid": _text(card_uuid, 200),
                     "rule_id": _text(rule_id, 100),
                     "audit_id": audit_id,
                 }
-                conn.execute(self._insert_ignore(audit_card_table).values(**row))
+                for card_uuid, rule_id in record.card_rules.items()
+            ]
+            if rows:  # one statement for all the call's cards
+                conn.execute(self._insert_ignore(audit_card_table), rows)
 
     def audit_rows(self) -> list[AuditRecord]:
         with self._read() as conn:
@@ -501,9 +514,15 @@ class Storage:
         return self._salt
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self._engine.begin() as conn:
-            yield conn
+    def _write(self, *, wait_for_disk: bool = True) -> Iterator[Connection]:
+        """A write transaction, committed on exit. `wait_for_disk=False`: the commit returns
+        once the database has the data, before it is flushed to disk (audit rows only)."""
+        with self._engine.connect() as conn:
+            conn.execution_options(gist_wait_for_disk=wait_for_disk)
+            with conn.begin():
+                if not wait_for_disk and self._dialect == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -672,7 +691,8 @@ def _enable_wal(cursor: Any) -> None:
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
-    """Durable, concurrency-safe SQLite: WAL, full fsync on commit, write lock taken at BEGIN."""
+    """Durable, concurrency-safe SQLite: WAL, full fsync on commit (audit rows: see the module
+    docstring), write lock taken at BEGIN."""
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -689,5 +709,12 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     def _on_begin(conn: Connection) -> None:
         # IMMEDIATE takes the write lock at once, so a writer waits (busy_timeout) instead of
         # failing later when upgrading a read lock; reads stay DEFERRED and never block.
-        read_only = conn.get_execution_options().get("gist_read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get("gist_read_only", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        # Per connection, outside a transaction: FULL fsyncs the WAL on every commit; NORMAL
+        # (audit rows) leaves it to the next checkpoint and still survives a process crash.
+        durable = options.get("gist_wait_for_disk", True)
+        conn.exec_driver_sql(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from cds_hooks import hooks, metrics
 from cds_hooks.auth import AuthError
+from cds_hooks.deadline import GRACE_S as DEADLINE_GRACE_S
 from cds_hooks.deadline import RequestDeadlineExceeded, arm, disarm
 from cds_hooks.errors import (
     BadRequest,
@@ -131,14 +132,16 @@ def call_service(service_id: str) -> Response:
     try:
         # Armed once the body is in: a slow upload stays gunicorn's business (its timeout), an
         # overrunning evaluation answers 503 before gunicorn would kill the worker.
-        arm(
-            rt.settings.request_deadline_s - (time.monotonic() - g.get("started", time.monotonic()))
+        remaining = rt.settings.request_deadline_s - (
+            time.monotonic() - g.get("started", time.monotonic())
         )
+        arm(remaining)
         result = service.handler(
             body,
             HookSettings(
                 allowed_servers=allowed_fhir_servers(client),
-                timeout_s=rt.settings.fhir_timeout_s,
+                # a thread blocked on the FHIR server sees the deadline only when its wait ends
+                timeout_s=min(rt.settings.fhir_timeout_s, remaining + DEADLINE_GRACE_S),
                 public_base_url=rt.settings.public_base_url,
                 max_resources=rt.settings.max_resources,
                 max_fhir_bytes=rt.settings.max_fhir_bytes,

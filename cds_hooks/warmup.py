@@ -6,6 +6,7 @@ servers before they serve); `create_app` itself only wires the app."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -70,4 +71,18 @@ def prepare_process(settings: Settings) -> None:
             "pid": os.getpid(),
             "latency_ms": round((time.perf_counter() - started) * 1000, 1),
         },
+    )
+
+
+def freeze_startup_objects() -> None:
+    """Move everything alive now (modules, FHIR model classes and schemas, the knowledge base,
+    the app) out of the cyclic garbage collector's reach: every full collection would otherwise
+    walk them again. Call once per serving process, after the app is built. A 10,000-Observation
+    request creates ~370,000 containers and so triggers full collections: its CPU time fell by
+    about 30 % (docs/performance.md). Garbage made later is collected as before."""
+    gc.collect()
+    gc.freeze()
+    log.info(
+        "start-up objects frozen",
+        extra={"event": "gc-frozen", "pid": os.getpid(), "objects": gc.get_freeze_count()},
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from fhir_mappings import codes, dates
-from fhir_mappings.jsonpath import JsonObj, codings, has_code, integer, obj, resource_id, text
+from fhir_mappings.jsonpath import JsonObj, codings, integer, obj, resource_id, text
 from fhir_mappings.selection import Candidate
 from logic.case import PerformanceScale, PerformanceStatus, Provenance
 
@@ -24,10 +24,12 @@ _LEADING_NUMBER = re.compile(r"\s*(\d{1,3})\b")
 
 
 def scale_of(observation: JsonObj) -> PerformanceScale | None:
-    code = observation.get("code")
-    if has_code(code, codes.LOINC, L_ECOG):
+    """ECOG if any LOINC coding says so, else Karnofsky if one does (one pass over the codings:
+    the pre-filter asks this of every Observation)."""
+    loinc = {c for s, c, _ in codings(observation.get("code")) if s == codes.LOINC}
+    if L_ECOG in loinc:
         return PerformanceScale.ECOG
-    if has_code(code, codes.LOINC, L_KARNOFSKY):
+    if L_KARNOFSKY in loinc:
         return PerformanceScale.KARNOFSKY
     return None
 

@@ -9,12 +9,15 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cds_hooks.cards import (
     CATEGORY_SYSTEM,
     EXTENSION_KEY,
     SUMMARY_MAX,
     empty_values,
+    has_empty_value,
     render_card,
     render_cards,
 )
@@ -309,6 +312,21 @@ def test_empty_values_finds_every_kind_of_empty_value() -> None:
     }
     assert sorted(empty_values(value)) == ["$.a", "$.b", "$.c", "$.d", "$.e[0].f"]
     assert empty_values({"fine": [0, False, "x"]}) == []
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=2),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.tuples(inner, inner)
+            | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+        ),
+        max_leaves=25,
+    )
+)
+def test_the_quick_check_agrees_with_empty_values(value: Any) -> None:
+    assert has_empty_value(value) == bool(empty_values(value))
 
 
 def test_a_card_never_contains_empty_values_even_when_the_recommendation_is_sparse() -> None:

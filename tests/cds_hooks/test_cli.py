@@ -208,6 +208,28 @@ def test_each_gunicorn_worker_warms_up_before_serving(tmp_path: Path) -> None:
     warmed = {line["pid"] for line in lines if line.get("event") == "warm-up"}
     assert len(warmed) == 2  # one per worker (--workers 2), logged as JSON: logging set up first
     assert proc.pid not in warmed  # the workers, not the gunicorn master
+    frozen = {line["pid"]: line["objects"] for line in lines if line.get("event") == "gc-frozen"}
+    assert set(frozen) == warmed  # each worker, once its app is built, freezes what it holds
+    assert all(count > 10_000 for count in frozen.values())
+
+
+def test_serve_with_threads_runs_gthread_workers_that_answer(tmp_path: Path) -> None:
+    proc, base = _serve(tmp_path, "--threads", "3")
+    try:
+        assert _wait(base + "/healthz", proc).status_code == 200
+        response = requests.post(
+            base + "/cds-services/gist-treatment",
+            json=hook_request("p1", gist_prefetch()),
+            timeout=10,
+        )
+        assert response.status_code == 200
+        assert schema_errors("cds-hooks-response", response.json()) == []
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=15)
+    banner = [line for line in stderr.decode().splitlines() if " serving " in line]
+    assert len(banner) == 1
+    assert banner[0].endswith("database sqlite, 2 workers x 3 threads")
 
 
 def test_serve_with_tls(tmp_path: Path) -> None:

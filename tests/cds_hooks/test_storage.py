@@ -7,6 +7,9 @@ is what gunicorn workers and extra instances are to the database.
 from __future__ import annotations
 
 import hashlib
+import signal
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -498,3 +501,89 @@ def test_the_migrations_build_exactly_the_tables_the_code_uses(storage: Storage)
 
     with storage.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+
+
+# -- durability of commits ------------------------------------------------------------------------
+
+
+def _durability_at_each_insert(storage: Storage) -> list[tuple[str, str]]:
+    """(table, the commit durability in force) for every INSERT the storage runs from now on,
+    read from the database session itself at that moment."""
+    seen: list[tuple[str, str]] = []
+
+    @sa.event.listens_for(storage.engine, "after_cursor_execute")
+    def _record(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith("INSERT INTO"):
+            return
+        table = statement.split()[2].strip('"')
+        raw = conn.connection.dbapi_connection
+        if storage.dialect == "sqlite":
+            level = {1: "normal", 2: "full"}[raw.execute("PRAGMA synchronous").fetchone()[0]]
+        else:
+            level = (
+                "full" if raw.execute("SHOW synchronous_commit").fetchone()[0] == "on" else "off"
+            )
+        seen.append((table, level))
+
+    return seen
+
+
+def test_audit_rows_commit_without_waiting_for_the_disk_everything_else_waits(
+    storage: Storage,
+) -> None:
+    """The audit write skips the per-commit fsync (docs/performance.md); feedback, replay
+    records and the salt keep it — also on the same pooled connection right after an audit."""
+    seen = _durability_at_each_insert(storage)
+    relaxed = "normal" if storage.dialect == "sqlite" else "off"
+    storage.save_audit(audit({"card-1": "R1", "card-2": "R2"}, client_iss=EHR))
+    storage.save_feedback(SERVICE, [item("card-1")], EHR)
+    storage.remember_jti("iss", "jti-after-audit", expires(300))
+    storage.save_audit(audit({"card-3": "R1"}, client_iss=EHR))
+    assert seen == [
+        ("gist_audit", relaxed),
+        ("gist_audit_card", relaxed),
+        ("gist_feedback", "full"),
+        ("gist_jwt_replay", "full"),
+        ("gist_audit", relaxed),
+        ("gist_audit_card", relaxed),
+    ]
+    assert [sorted(r.card_rules) for r in storage.audit_rows()] == [
+        ["card-1", "card-2"],
+        ["card-3"],
+    ]
+
+
+_KILLED_WRITER = """
+import os, signal, sys
+from datetime import UTC, datetime
+from cds_hooks.storage import AuditRecord, Storage
+storage = Storage(sys.argv[1])
+storage.create_schema()
+for n in range(20):
+    storage.save_audit(AuditRecord(
+        time=datetime.now(UTC), service_id="gist-treatment", hook_instance=f"call-{n}",
+        patient_hash=None, categories=("treatment",), rule_ids=("R1",),
+        card_rules={f"card-{n}": "R1"}, knowledge_version="test",
+    ))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_committed_audit_rows_survive_the_process_being_killed(
+    database_url: str, open_storage: Callable[[], Storage]
+) -> None:
+    """What the relaxed audit commit keeps: every row save_audit returned for, when the process
+    is killed right after (no clean shutdown, no dispose)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_WRITER, database_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    reopened = open_storage()
+    reopened.create_schema()
+    rows = reopened.audit_rows()
+    assert [r.hook_instance for r in rows] == [f"call-{n}" for n in range(20)]
+    assert [dict(r.card_rules) for r in rows] == [{f"card-{n}": "R1"} for n in range(20)]

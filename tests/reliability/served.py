@@ -179,11 +179,14 @@ def gist_cds_serve(
     port: int,
     workers: int = 2,
     timeout_s: int = 30,
+    threads: int | None = None,
 ) -> Iterator[Served]:
     """Run `gist-cds serve` with exactly `env` as its GIST_CDS_* settings; stderr to `log_path`."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GIST_CDS_")}
     args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     args += ["--workers", str(workers), "--timeout", str(timeout_s)]
+    if threads is not None:  # else `serve`'s own default
+        args += ["--threads", str(threads)]
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             [*_command(), *args],

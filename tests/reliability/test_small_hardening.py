@@ -126,8 +126,9 @@ def stalled_fhir() -> Iterator[ScriptedServer]:
 def served(
     tmp_path_factory: pytest.TempPathFactory, stalled_fhir: ScriptedServer
 ) -> Iterator[Served]:
-    """gunicorn with a 6 s worker timeout and a FHIR budget longer than that (misconfigured on
-    purpose): the in-worker deadline must answer before gunicorn kills the worker."""
+    """gunicorn sync workers (`--threads 1`) with a 6 s worker timeout and a FHIR budget longer
+    than that (misconfigured on purpose): the in-worker deadline must answer before gunicorn
+    kills the worker."""
     tmp = tmp_path_factory.mktemp("small-served")
     port = free_port()
     env = service_env(
@@ -137,13 +138,38 @@ def served(
         fhir_servers=[stalled_fhir.base_url],
         fhir_timeout_s="30",
     )
-    with gist_cds_serve(env, tmp / "serve.log", port=port, workers=1, timeout_s=6) as server:
+    with gist_cds_serve(
+        env, tmp / "serve.log", port=port, workers=1, timeout_s=6, threads=1
+    ) as server:
         yield server
 
 
+@pytest.fixture(scope="module")
+def served_threads(
+    tmp_path_factory: pytest.TempPathFactory, stalled_fhir: ScriptedServer
+) -> Iterator[Served]:
+    """The same, misconfigured the same way, with gthread workers (`--threads 4`):
+    signals do not reach the threads that run the calls, so the deadline's watchdog must."""
+    tmp = tmp_path_factory.mktemp("small-served-threads")
+    port = free_port()
+    env = service_env(
+        tmp,
+        database_url=f"sqlite:///{tmp / 'gist.sqlite3'}",
+        public_base_url=f"http://127.0.0.1:{port}",
+        fhir_servers=[stalled_fhir.base_url],
+        fhir_timeout_s="30",
+    )
+    with gist_cds_serve(
+        env, tmp / "serve.log", port=port, workers=1, timeout_s=6, threads=4
+    ) as server:
+        yield server
+
+
+@pytest.mark.parametrize("model", ["sync", "gthread"])
 def test_a_request_over_the_worker_timeout_answers_an_operation_outcome(
-    served: Served, stalled_fhir: ScriptedServer
+    model: str, request: pytest.FixtureRequest, stalled_fhir: ScriptedServer
 ) -> None:
+    served: Served = request.getfixturevalue("served" if model == "sync" else "served_threads")
     body = hook_request(F.PATIENT, {}, fhir_server=stalled_fhir.base_url, access_token="t" * 12)
     started = time.monotonic()
     response = requests.post(
@@ -154,6 +180,20 @@ def test_a_request_over_the_worker_timeout_answers_an_operation_outcome(
     assert elapsed < 6.0 + 3.0
     healthy = requests.get(served.url("healthz"), timeout=10)
     assert healthy.status_code == 200  # the same worker goes on serving
+    if model == "gthread":  # and the next call in that worker is not hit by the old deadline
+        prefetch = {
+            "patient": F.patient(),
+            "conditions": F.searchset(F.gist("gist-1")),
+            "observations": F.searchset(F.size("size-1", 6.5), F.mitoses("mit-1", 7)),
+            "medicationStatements": F.searchset(),
+            "medicationRequests": F.searchset(),
+            "procedures": F.searchset(),
+        }
+        quick = hook_request(F.PATIENT, prefetch)
+        answer = requests.post(
+            served.url(SERVICE), json=quick, headers=served.headers(SERVICE), timeout=60
+        )
+        assert answer.status_code == 200, answer.text
 
 
 def test_an_unauthenticated_long_jwt_like_path_is_cheap_to_log(
