@@ -52,6 +52,19 @@ def test_the_proxy_spreads_over_the_instances_compose_defines() -> None:
     assert 'command: ["gist-cds", "db", "upgrade"]' in compose
 
 
+def test_threaded_instances_sit_behind_a_buffering_proxy() -> None:
+    """gthread workers (THREADS > 1) do not cut slow uploads themselves: the proxy in front must
+    buffer whole requests and time out slow clients."""
+    compose = (ROOT / "deploy" / "compose.yaml").read_text()
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    threads = re.search(r'THREADS: "(\d+)"', compose)
+    assert threads is not None
+    assert int(threads[1]) > 1
+    assert "proxy_request_buffering on;" in nginx
+    assert re.search(r"client_body_timeout \d+s;", nginx)
+    assert re.search(r"client_header_timeout \d+s;", nginx)
+
+
 def test_the_image_builds() -> None:
     engine = shutil.which("podman") or shutil.which("docker")
     if engine is None:

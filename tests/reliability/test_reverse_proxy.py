@@ -59,6 +59,9 @@ http {{
       proxy_set_header X-Forwarded-Proto https;
       proxy_connect_timeout 2s;
       proxy_read_timeout 30s;
+      proxy_request_buffering on;
+      client_body_timeout 10s;
+      client_header_timeout 10s;
       proxy_next_upstream error timeout http_502 http_503;
     }}
   }}
@@ -163,8 +166,9 @@ def test_tls_proxy_over_two_instances_sharing_postgresql(
         )
 
     with (
-        gist_cds_serve(env, tmp_path / "a.log", port=ports[0], workers=1) as first,
-        gist_cds_serve(env, tmp_path / "b.log", port=ports[1], workers=1) as second,
+        # threads=4: the instances run as deploy/compose.yaml runs them behind the proxy
+        gist_cds_serve(env, tmp_path / "a.log", port=ports[0], workers=1, threads=4) as first,
+        gist_cds_serve(env, tmp_path / "b.log", port=ports[1], workers=1, threads=4) as second,
         nginx(tmp_path, proxy_port, ports) as ca,
     ):
         # 1. Calls spread over both instances.
