@@ -53,6 +53,8 @@ http {{
     ssl_certificate_key {key};
     ssl_protocols TLSv1.2 TLSv1.3;
     client_max_body_size 11m;
+    client_body_timeout 10s;  # slow uploads end here, not in a gthread worker
+    client_header_timeout 10s;
     location / {{
       proxy_pass http://gist_cds;
       proxy_set_header Host $host;
@@ -60,8 +62,6 @@ http {{
       proxy_connect_timeout 2s;
       proxy_read_timeout 30s;
       proxy_request_buffering on;
-      client_body_timeout 10s;
-      client_header_timeout 10s;
       proxy_next_upstream error timeout http_502 http_503;
     }}
   }}
