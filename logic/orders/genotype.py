@@ -224,8 +224,11 @@ def _avapritinib_genotype_unknown_alert(
     regimen = next_line_regimen(case)
     gap = case.genotype.note or "not recorded"
     return (
-        "Genotype unknown: avapritinib is for PDGFRA D842V GIST; order "
-        f"{regimen.display.lower()} while KIT/PDGFRA testing is awaited",
+        summary_ordering(
+            "Genotype unknown: avapritinib is for PDGFRA D842V GIST; order ",
+            regimen,
+            " while KIT/PDGFRA testing is awaited",
+        ),
         f"The KIT/PDGFRA genotype is unknown ({gap}). Avapritinib is the first-line drug for "
         "PDGFRA D842V only; in other disease it comes after imatinib, sunitinib and regorafenib "
         f"({numbers.VOYAGER}). While the genotype is awaited, the standard choice is "

@@ -146,15 +146,15 @@ def withdraw(draft: DraftTki) -> SuggestedChange:
 _CYCLE = re.compile(r"(\d+) weeks? on / (\d+) weeks? off")
 
 
-def summary_ordering(prefix: str, regimen: Regimen) -> str:
-    """`prefix` + the regimen to order, in the fullest wording that keeps the summary within
-    the card limit (full schedule, then a compact one, then the drug alone — the detail always
-    carries the full regimen), so no summary is cut mid-schedule."""
+def summary_ordering(prefix: str, regimen: Regimen, suffix: str = "") -> str:
+    """`prefix` + the regimen to order + `suffix`, in the fullest wording that keeps the summary
+    within the card limit (full schedule, then a compact one, then the drug alone — the detail
+    always carries the full regimen), so no summary is cut mid-schedule."""
     cycle = _CYCLE.search(regimen.schedule)
     compact = f"{regimen.drug} {regimen.dose_mg_per_day:g} mg/day" + (
         f", {cycle[1]} wk on/{cycle[2]} off" if cycle else ""
     )
     for text in (regimen.display.lower(), compact):
-        if len(prefix + text) <= SUMMARY_MAX:
-            return prefix + text
-    return prefix + regimen.drug
+        if len(prefix + text + suffix) <= SUMMARY_MAX:
+            return prefix + text + suffix
+    return prefix + regimen.drug + suffix

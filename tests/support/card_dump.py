@@ -55,36 +55,39 @@ def cards_of(case: GistCase) -> list[Any]:
     return [_plain(r) for r in evaluate(case)]
 
 
-def sandbox_cards(today: dt.date, prefix: str = "sandbox") -> dict[str, list[Any]]:
+#: Named cases: (input name, case); the dumps map them to their cards.
+Cases = dict[str, GistCase]
+
+
+def sandbox_cases(today: dt.date, prefix: str = "sandbox") -> Cases:
     """The sandbox patients, each from the prefetch an EHR would send (omitted keys left out)."""
-    out: dict[str, list[Any]] = {}
+    out: Cases = {}
     for entry in load_manifest():
         prefetch = prefetch_for(load_bundle(entry["id"], today=today))
         for key in entry.get("prefetch_omit", []):
             prefetch.pop(key, None)
         case = build_case(list(prefetch.values()), patient_id=entry["id"], today=today)
-        out[f"{prefix}/{entry['id']}"] = cards_of(case)
+        out[f"{prefix}/{entry['id']}"] = case
     return out
 
 
-def logic_scenario_cards() -> dict[str, list[Any]]:
+def logic_scenario_cases() -> Cases:
     from tests.logic.scenarios import SCENARIOS
 
-    return {f"logic/{name}": cards_of(case) for name, (case, _) in SCENARIOS.items()}
+    return {f"logic/{name}": case for name, (case, _) in SCENARIOS.items()}
 
 
-def fhir_scenario_cards() -> dict[str, list[Any]]:
+def fhir_scenario_cases() -> Cases:
     from tests.fhir_mappings.fhir import PATIENT
     from tests.scenarios.fhir_cases import SCENARIOS
 
-    out: dict[str, list[Any]] = {}
-    for name, scenario in SCENARIOS.items():
-        case = build_case(scenario.resources(), patient_id=PATIENT)
-        out[f"fhir/{name}"] = cards_of(case)
-    return out
+    return {
+        f"fhir/{name}": build_case(scenario.resources(), patient_id=PATIENT)
+        for name, scenario in SCENARIOS.items()
+    }
 
 
-def generated_cards() -> dict[str, list[Any]]:
+def generated_cases() -> Cases:
     """The property tests' case generator, derandomized (same hypothesis version, same cases)."""
     from hypothesis import HealthCheck, given, settings
 
@@ -104,11 +107,26 @@ def generated_cards() -> dict[str, list[Any]]:
         found.append(case)
 
     collect()
-    return {f"generated/{i:04d}": cards_of(case) for i, case in enumerate(found)}
+    return {f"generated/{i:04d}": case for i, case in enumerate(found)}
+
+
+def golden_cases() -> Cases:
+    """What the golden files pin: the sandbox patients and the logic scenarios, at GOLDEN_TODAY."""
+    return {**sandbox_cases(GOLDEN_TODAY), **logic_scenario_cases()}
+
+
+def same_day_cases() -> Cases:
+    """`--all`: the golden cases, the sandbox dated today, the FHIR scenarios, generated cases."""
+    return {
+        **golden_cases(),
+        **sandbox_cases(dt.date.today(), "sandbox-today"),
+        **fhir_scenario_cases(),
+        **generated_cases(),
+    }
 
 
 def golden() -> dict[str, list[Any]]:
-    return {**sandbox_cards(GOLDEN_TODAY), **logic_scenario_cards()}
+    return {name: cards_of(case) for name, case in golden_cases().items()}
 
 
 def render(dump: dict[str, list[Any]]) -> str:
@@ -120,11 +138,8 @@ def main(argv: list[str]) -> int:
         GOLDEN_FILE.write_text(render(golden()), encoding="utf-8")
         print(f"wrote {GOLDEN_FILE}")
         return 0
-    dump = golden()
-    if "--all" in argv:
-        dump |= sandbox_cards(dt.date.today(), "sandbox-today")
-        dump |= fhir_scenario_cards() | generated_cards()
-    sys.stdout.write(render(dump))
+    cases = same_day_cases() if "--all" in argv else golden_cases()
+    sys.stdout.write(render({name: cards_of(case) for name, case in cases.items()}))
     return 0
 
 

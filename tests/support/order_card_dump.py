@@ -23,7 +23,6 @@ After an intended card change, `--write` rewrites the golden file; review its di
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import sys
@@ -35,8 +34,7 @@ from cds_hooks.order_pipeline import order_cards
 from fhir_mappings import build_case
 from fhir_mappings.draft_orders import read_draft_orders
 from logic.case import GistCase
-from sandbox.patients import load_bundle, load_manifest, prefetch_for
-from tests.support.card_dump import GENERATED_CASES, GOLDEN_TODAY
+from tests.support.card_dump import golden_cases, same_day_cases
 
 GOLDEN_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "golden_order_cards.json"
 BASE_URL = "https://cds.example.org"
@@ -98,23 +96,6 @@ def order_cards_of(case: GistCase) -> list[Any]:
     return [_blank_uuids(card) for card in cards]
 
 
-def sandbox_cards(today: dt.date, prefix: str = "sandbox") -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
-    for entry in load_manifest():
-        prefetch = prefetch_for(load_bundle(entry["id"], today=today))
-        for key in entry.get("prefetch_omit", []):
-            prefetch.pop(key, None)
-        case = build_case(list(prefetch.values()), patient_id=entry["id"], today=today)
-        out[f"{prefix}/{entry['id']}"] = order_cards_of(case)
-    return out
-
-
-def logic_scenario_cards() -> dict[str, list[Any]]:
-    from tests.logic.scenarios import SCENARIOS
-
-    return {f"logic/{name}": order_cards_of(case) for name, (case, _) in SCENARIOS.items()}
-
-
 def _order_test_patients() -> Mapping[str, Callable[[], list[Json]]]:
     """The patients of tests/scenarios/test_order_hooks.py (their FHIR, dated from today)."""
     from tests.fhir_mappings import fhir as f
@@ -148,41 +129,14 @@ def _order_test_patients() -> Mapping[str, Callable[[], list[Json]]]:
     }
 
 
-def fhir_cards() -> dict[str, list[Any]]:
+def order_test_cases() -> dict[str, GistCase]:
+    """The patients of tests/scenarios/test_order_hooks.py as cases (dated from today)."""
     from tests.fhir_mappings.fhir import PATIENT
-    from tests.scenarios.fhir_cases import SCENARIOS
 
-    out: dict[str, list[Any]] = {}
-    for name, scenario in SCENARIOS.items():
-        case = build_case(scenario.resources(), patient_id=PATIENT)
-        out[f"fhir/{name}"] = order_cards_of(case)
-    for name, resources in _order_test_patients().items():
-        case = build_case(resources(), patient_id=PATIENT)
-        out[f"order-test/{name}"] = order_cards_of(case)
-    return out
-
-
-def generated_cards() -> dict[str, list[Any]]:
-    """The property tests' case generator, derandomized as in `card_dump`."""
-    from hypothesis import HealthCheck, given, settings
-
-    from tests.logic.test_properties import cases
-
-    found: list[GistCase] = []
-
-    @settings(
-        max_examples=GENERATED_CASES,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-        deadline=None,
-    )
-    @given(cases())
-    def collect(case: GistCase) -> None:
-        found.append(case)
-
-    collect()
-    return {f"generated/{i:04d}": order_cards_of(case) for i, case in enumerate(found)}
+    return {
+        f"order-test/{name}": build_case(resources(), patient_id=PATIENT)
+        for name, resources in _order_test_patients().items()
+    }
 
 
 def card_line(card: Mapping[str, Any]) -> str:
@@ -199,8 +153,10 @@ def card_line(card: Mapping[str, Any]) -> str:
 
 
 def golden() -> dict[str, list[Any]]:
-    full = {**sandbox_cards(GOLDEN_TODAY), **logic_scenario_cards()}
-    return {name: [card_line(card) for card in cards] for name, cards in full.items()}
+    return {
+        name: [card_line(card) for card in order_cards_of(case)]
+        for name, case in golden_cases().items()
+    }
 
 
 def render(dump: Mapping[str, list[Any]]) -> str:
@@ -213,9 +169,8 @@ def main(argv: list[str]) -> int:
         print(f"wrote {GOLDEN_FILE}")
         return 0
     if "--all" in argv:
-        dump = {**sandbox_cards(GOLDEN_TODAY), **logic_scenario_cards()}
-        dump |= sandbox_cards(dt.date.today(), "sandbox-today")
-        dump |= fhir_cards() | generated_cards()
+        cases = {**same_day_cases(), **order_test_cases()}
+        dump = {name: order_cards_of(case) for name, case in cases.items()}
     else:
         dump = golden()
     sys.stdout.write(render(dump))
