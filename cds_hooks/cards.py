@@ -342,13 +342,26 @@ def extension(rec: Recommendation) -> dict[str, Any]:
 
 
 def has_empty_value(value: Any) -> bool:
-    """Whether `empty_values` would find anything (without building a path per value)."""
-    if value is None or (isinstance(value, str | list | dict | tuple) and len(value) == 0):
-        return True
-    if isinstance(value, dict):
-        return any(has_empty_value(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(has_empty_value(item) for item in value)
+    """Whether `empty_values` would find anything (without building a path per value). Level
+    by level, without recursion: one loop over each level's values (asked of every card)."""
+    level = [value]
+    while level:
+        below: list[Any] = []
+        for item in level:
+            if item is None:
+                return True
+            if isinstance(item, str):
+                if len(item) == 0:
+                    return True
+            elif isinstance(item, dict):
+                if len(item) == 0:
+                    return True
+                below.extend(item.values())
+            elif isinstance(item, list | tuple):
+                if len(item) == 0:
+                    return True
+                below.extend(item)
+        level = below
     return False
 
 

@@ -28,10 +28,22 @@ _WHITESPACE = re.compile(r"\s+")
 _AT = "`@`"
 
 
+#: Anything `_escaped` would change: without it (most record text: values, units, dates) the
+#: flattened text is already inert and the substitutions are skipped.
+_NEEDS_ESCAPE = re.compile(
+    r"[\\`*_\[\]!|~:&<>@\u3002\uff0e\uff61]|(?i:\bwww\.)|(?<=[A-Za-z0-9])\.(?=[A-Za-z])"
+)
+
+
 def text(value: object) -> str:
     """`value` as inert inline markdown: one line, HTML-escaped, markdown punctuation escaped,
     nothing a GFM or markdown-it (linkify) renderer would turn into a link."""
     flat = _WHITESPACE.sub(" ", str(value)).strip()
+    return _escaped(flat) if _NEEDS_ESCAPE.search(flat) else flat
+
+
+def _escaped(flat: str) -> str:
+    """One line of text made inert (see `text`)."""
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for wide, entity in _WIDE_DOTS.items():
         flat = flat.replace(wide, entity)

@@ -195,6 +195,10 @@ class Storage:
         self._salt: bytes | None = None
         self._salt_lock = threading.Lock()
         self._last_purge = float("-inf")
+        # Built once: the audit insert runs on every hook call, and building a statement (and
+        # its cache key) per call cost about as much as executing it.
+        self._audit_insert = audit_table.insert()
+        self._audit_card_insert = self._insert_ignore(audit_card_table)
 
     @property
     def engine(self) -> Engine:
@@ -297,18 +301,19 @@ class Storage:
         Committed before it returns, without waiting for the disk (see the module docstring)."""
         with self._write(wait_for_disk=False) as conn:
             result = conn.execute(
-                audit_table.insert().values(
-                    time=record.time,
-                    service_id=_text(record.service_id, 200),
-                    hook_instance=_text(record.hook_instance, 200),
-                    patient_hash=record.patient_hash,
-                    categories=[_text(c) for c in record.categories],
-                    rule_ids=[_text(r) for r in record.rule_ids],
-                    knowledge_version=_text(record.knowledge_version, 100),
-                    latency_ms=float(record.latency_ms),
-                    status=int(record.status),
-                    client_iss=_text_or_none(record.client_iss),
-                )
+                self._audit_insert,
+                {
+                    "time": record.time,
+                    "service_id": _text(record.service_id, 200),
+                    "hook_instance": _text(record.hook_instance, 200),
+                    "patient_hash": record.patient_hash,
+                    "categories": [_text(c) for c in record.categories],
+                    "rule_ids": [_text(r) for r in record.rule_ids],
+                    "knowledge_version": _text(record.knowledge_version, 100),
+                    "latency_ms": float(record.latency_ms),
+                    "status": int(record.status),
+                    "client_iss": _text_or_none(record.client_iss),
+                },
             )
             primary_key = result.inserted_primary_key
             assert primary_key is not None  # a plain single-row INSERT always has one
@@ -322,7 +327,7 @@ class Storage:
                 for card_uuid, rule_id in record.card_rules.items()
             ]
             if rows:  # one statement for all the call's cards
-                conn.execute(self._insert_ignore(audit_card_table), rows)
+                conn.execute(self._audit_card_insert, rows)
 
     def audit_rows(self) -> list[AuditRecord]:
         with self._read() as conn:

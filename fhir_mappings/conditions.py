@@ -85,6 +85,12 @@ def is_other_cancer(condition: JsonObj) -> bool:
     secondary-neoplasm codes C77-C79), e.g. a breast cancer on the same record."""
     if is_primary_gist(condition) or is_metastasis(condition):
         return False
+    return has_other_cancer_code(condition)
+
+
+def has_other_cancer_code(condition: JsonObj) -> bool:
+    """An ICD-10-CM code of a primary malignancy C00-C96 (GIST and metastasis codes included:
+    `is_other_cancer` rules those out first)."""
     return any(
         c[:1] == "C" and c[1:3].isdigit() and int(c[1:3]) <= 96
         for c in codes_in(condition.get("code"), codes.ICD10CM)

@@ -76,6 +76,8 @@ def with_zone(value: str) -> str | None:
 
     Only used on the copy that is validated: the mapped date is read from the original text.
     """
+    if len(value) < 16 or value[10] != "T":  # cannot match: most strings end here
+        return None
     m = _NAIVE.match(value)
     if m is None:
         return None

@@ -3,9 +3,12 @@ notes, and entry-by-entry R4B validation (one bad resource never spoils the othe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from fhir_mappings import r4b
 from fhir_mappings.dates import with_zone
@@ -122,6 +125,22 @@ def _zone_fixed(value: Any) -> Any:
     return value
 
 
+#: A JSON string that `dates.with_zone` could change (a trailing newline, which `$` lets
+#: through, is written backslash-n in JSON). Searched in the serialised resource: most resources
+#: hold none, and one search costs a fraction of the walk that copies the resource.
+_NAIVE_JSON = re.compile(r'"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\\n)?"')
+
+
+def _for_validation(resource: JsonObj) -> Any:
+    """`resource` itself when no string in it needs a zone (R4B validation only reads it: the
+    models copy what they pop), else the copy `_zone_fixed` makes."""
+    try:
+        serialised = orjson.dumps(resource).decode()
+    except (TypeError, orjson.JSONEncodeError):  # not plain JSON: walk it
+        return _zone_fixed(resource)
+    return _zone_fixed(resource) if _NAIVE_JSON.search(serialised) else resource
+
+
 def validation_problem(resource: JsonObj) -> UnreadableInput | None:
     """Why `resource` is not valid R4 (as R4B checks it), or None when it is.
 
@@ -129,7 +148,7 @@ def validation_problem(resource: JsonObj) -> UnreadableInput | None:
     with `Z` appended. Anything else R4B rejects makes the resource unreadable.
     """
     try:
-        errors = r4b.validation_errors(_zone_fixed(resource))
+        errors = r4b.validation_errors(_for_validation(resource))
     except Exception as exc:  # last line of defence: never fatal to the call
         errors = [f"{type(exc).__name__} while validating"]
     if not errors:

@@ -16,9 +16,19 @@ from fhir_mappings import codes
 JsonObj = Mapping[str, Any]
 
 
+#: Types that are never a Mapping: answered without the slow ABC check (hot path).
+_NOT_MAPPINGS = frozenset({str, list, int, float, bool, type(None)})
+
+
 def is_obj(value: Any) -> TypeGuard[JsonObj]:
-    """A JSON object? (`dict` is checked first: the ABC check is slow on hot paths.)"""
-    return isinstance(value, (dict, Mapping))
+    """A JSON object? (`dict` and the other JSON types are checked by type first: the ABC check
+    is slow on hot paths.)"""
+    kind = type(value)
+    if kind is dict:
+        return True
+    if kind in _NOT_MAPPINGS:
+        return False
+    return isinstance(value, Mapping)
 
 
 def obj(value: Any) -> JsonObj:
@@ -37,8 +47,8 @@ def objs(value: Any) -> list[JsonObj]:
 
 def text(value: Any) -> str | None:
     """A non-empty string, stripped, or None."""
-    if isinstance(value, str) and value.strip():
-        return value.strip()
+    if isinstance(value, str):
+        return value.strip() or None
     return None
 
 
@@ -49,13 +59,18 @@ def codings(concept: Any) -> Iterator[tuple[str | None, str | None, str | None]]
     codes carry their dot (`C49A2` reads as `C49.A2`) (input profile, "Real EHR variations")."""
     c = obj(concept)
     items = objs(c.get("coding")) if "coding" in c else ([c] if "code" in c else [])
+    aliases = codes.SYSTEM_ALIASES
     for coding in items:
-        system = text(coding.get("system"))
-        system = codes.SYSTEM_ALIASES.get(system, system) if system else None
-        code = text(coding.get("code"))
+        # `text` inlined (this loop runs for every coding the pre-filter looks at)
+        system = coding.get("system")
+        system = (system.strip() or None) if isinstance(system, str) else None
+        system = aliases.get(system, system) if system else None
+        code = coding.get("code")
+        code = (code.strip() or None) if isinstance(code, str) else None
         if system == codes.ICD10CM and code is not None:
             code = icd10_dotted(code)
-        yield system, code, text(coding.get("display"))
+        display = coding.get("display")
+        yield system, code, (display.strip() or None) if isinstance(display, str) else None
 
 
 def icd10_dotted(code: str) -> str:

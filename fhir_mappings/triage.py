@@ -59,7 +59,8 @@ def family(resource: JsonObj, medication_index: Mapping[str, JsonObj]) -> Family
             or conditions.is_metastasis(resource)
             or conditions.is_nf1(resource)
             or conditions.is_emergency_candidate(resource)
-            or conditions.is_other_cancer(resource)
+            # = is_other_cancer here: reached only when neither GIST nor metastasis
+            or conditions.has_other_cancer_code(resource)
             or malformed_code(resource)
         )
         return Family.CONDITION if relevant else None

@@ -6,8 +6,11 @@ from __future__ import annotations
 import cmarkgfm  # type: ignore[import-untyped]
 import pytest
 from cmarkgfm.cmark import Options  # type: ignore[import-untyped]
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from cds_hooks import markdown
 from cds_hooks.markdown import text
 
 LINKIFY = MarkdownIt("commonmark", {"linkify": True}).enable("linkify")
@@ -51,3 +54,19 @@ def test_the_rendered_text_still_reads_as_the_record(record_text: str) -> None:
     for html in (gfm(text(record_text)), LINKIFY.render(text(record_text))):
         visible = html.replace("<code>", "").replace("</code>", "")
         assert record_text in visible.replace("<p>", "").replace("</p>", "").strip()
+
+
+_PIECES = [*"aw.W5 @:_*[]!|~`\\&<>\t\n-/()", "\u3002", "\uff0e", "\uff61", "www.", "WWW."]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join) | st.text())
+def test_text_skips_the_substitutions_only_when_they_would_change_nothing(value: str) -> None:
+    flat = markdown._WHITESPACE.sub(" ", value).strip()
+    assert text(value) == markdown._escaped(flat)
+
+
+@pytest.mark.parametrize("piece", _PIECES)
+def test_each_character_that_needs_escaping_is_escaped_alone(piece: str) -> None:
+    for value in (piece, f"a{piece}a", f"5{piece}W"):
+        flat = markdown._WHITESPACE.sub(" ", value).strip()
+        assert text(value) == markdown._escaped(flat)

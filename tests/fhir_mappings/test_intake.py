@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from fhir_mappings import build_case, flatten_resources
+from fhir_mappings import build_case, flatten_resources, intake
 from logic.case import FactStatus, UnreadableInput
 from tests.fhir_mappings import fhir as f
+from tests.support.hypothesis_profiles import examples
 
 TODAY = dt.date(2024, 6, 1)
 
@@ -206,3 +210,30 @@ def test_condition_with_an_unrelated_readable_code_is_ignored() -> None:
     case = build_case([condition])
     assert not case.has_gist
     assert case.unreadable == ()
+
+
+_stamps = st.from_regex(
+    r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,3})?)?(Z|\+01:00|\n)?\Z"
+)
+_json_with_stamps = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | _stamps
+    | st.sampled_from(["2024-01-01T10:30", "٢٠٢٤-01-01T10:30", "2024-01-01T10:30:00\n"]),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=examples(0.5))
+@given(_json_with_stamps)
+def test_the_pre_scan_skips_the_zone_walk_only_when_the_walk_changes_nothing(value: Any) -> None:
+    """What R4B validates is the same with and without the pre-scan (any JSON, zone-less
+    dateTimes anywhere, Unicode digits and the trailing newline `$` accepts included)."""
+    resource = {"resourceType": "Observation", "value": value}
+    assert intake._for_validation(resource) == intake._zone_fixed(resource)
