@@ -11,7 +11,8 @@
 2. Scale: one patient with 10 / 100 / 1,000 / 10,000 Observations, each size on a fresh
    one-worker server: latency and peak RSS of the worker.
 3. Fetch path: no prefetch, the service reads the suite's Medplum FHIR router on loopback;
-   compared with the slowest single search measured directly (+ 5 ms).
+   compared with the slowest single search measured directly (+ 5 ms), the issue's target, and
+   with all searches sent together (the floor on a server that answers them in turn).
 4. Mixed load: wrk keeps 8 connections of prefetch calls busy while calls without prefetch (whose
    FHIR server answers each search 200 ms late) arrive at a fixed rate, 1/9 of the prefetch
    baseline (so about 10 % of all calls); per worker model, the prefetch throughput kept.
@@ -247,12 +248,42 @@ def slowest_search(base: str, patients: list[list[Json]], repeats: int) -> Json:
     }
 
 
+def searches_together(base: str, patients: list[list[Json]], repeats: int) -> Json:
+    """Median time of all template searches sent at once, one warm keep-alive connection each:
+    what the service asks of the server. A server that answers concurrent searches in turn (the
+    Medplum router is one node process doing CPU work per search) needs about the sum of the
+    single searches for this, whatever the client does; it is the floor for the service."""
+    host, port = base.split("://", 1)[1].split("/", 1)[0].split(":")
+    paths = ["/fhir/" + template for template in PREFETCH_TEMPLATES.values()]
+    conns = [http.client.HTTPConnection(host, int(port), timeout=10) for _ in paths]
+
+    def get(conn: http.client.HTTPConnection, path: str) -> None:
+        conn.request("GET", path)
+        conn.getresponse().read()
+
+    samples = []
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(paths)) as pool:
+            for round_ in range(repeats + 1):  # the first round opens the connections
+                patient_id = patients[round_ % len(patients)][0]["id"]
+                urls = [render(path, patient_id) for path in paths]
+                started = time.perf_counter()
+                list(pool.map(get, conns, urls))
+                if round_:
+                    samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        for conn in conns:
+            conn.close()
+    return {"together_ms": round(statistics.median(samples), 2)}
+
+
 def fetch_body(resources: list[Json], base: str) -> bytes:
     return json.dumps(synthetic.request_body(resources, fhir_server=base)).encode()
 
 
 def fetch_path(base: str, patients: list[list[Json]], calls: int) -> Json:
     direct = slowest_search(base, patients, max(10, calls))
+    direct |= searches_together(base, patients, max(10, calls))
     with procs.gunicorn("service", env={"GIST_CDS_FHIR_ALLOWLIST": base}) as server:
         for resources in patients[:2]:
             post(server.port, SERVICE_PATH, fetch_body(resources, base))  # warm-up
@@ -272,6 +303,8 @@ def fetch_path(base: str, patients: list[list[Json]], calls: int) -> Json:
         "statuses": sorted(set(statuses)),
         "target_ms": round(bound, 2),
         "vs_slowest_plus_5ms": round(median / (direct["slowest_ms"] + 5), 2),
+        # not the target: what the service adds to what the server needs for the same searches
+        "vs_together": round(median / direct["together_ms"], 2),
         "met": median <= bound,
     }
 
@@ -443,11 +476,13 @@ def summary(report: Json) -> str:
         lines += [
             "",
             f"Fetch path: slowest single search ({fetch['slowest']}) {fetch['slowest_ms']} ms "
-            f"(all searches one after another: {fetch.get('sum_ms', '?')} ms); "
+            f"(all searches one after another: {fetch.get('sum_ms', '?')} ms; sent together: "
+            f"{fetch.get('together_ms', '?')} ms); "
             f"service without prefetch median {fetch['service_median_ms']} ms "
             f"(p90 {fetch['service_p90_ms']}) = {fetch['vs_slowest_plus_5ms']} x (slowest + 5 ms); "
             f"target <= {fetch['target_ms']} ms: {'met' if fetch['met'] else 'NOT met'} "
-            f"(statuses {fetch['statuses']})",
+            f"(statuses {fetch['statuses']}); {fetch.get('vs_together', '?')} x the searches "
+            "sent together",
         ]
     if report.get("mixed"):
         lines += [
