@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -213,6 +213,11 @@ class Allowance:
 def _expected_type(template: str) -> str:
     """`Patient/{{..}}` is a read (a Patient comes back); `Condition?..` a search (a Bundle)."""
     return template.split("/", 1)[0] if "?" not in template else "Bundle"
+
+
+def _searched_type(template: str) -> str:
+    """The resource type a template reads or searches (`MedicationStatement?..` -> that)."""
+    return template.split("?", 1)[0].split("/", 1)[0]
 
 
 def _is_outcome(value: Any) -> bool:
@@ -493,23 +498,32 @@ def resolve(
     fetcher = _Fetcher(
         http, base, access_token, io_deadline, max_pages, max_response_bytes, allowance
     )
+    pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="fhir-fetch")
     try:
-        fetched = _fetch_all(plan, templates, patient_id, fetcher, deadline)
-        if refs := _missing_medication_ids(plan.values, medication_use_types):
-            fetched |= _read_medications(plan, refs, fetcher, deadline)
+        medications = _MedicationReads(pool, fetcher, medication_use_types)
+        fetched = _fetch_all(plan, templates, patient_id, fetcher, deadline, medications)
+        fetched |= medications.finish(plan, deadline)
     finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # never wait for stragglers
         io_deadline.expire()  # also when the request's own deadline interrupts the wait
     return _result(plan, fetched, started)
 
 
 def _run_until(
-    futures: Collection[Future[Any]], fetcher: _Fetcher, deadline: float
+    futures: Collection[Future[Any]],
+    fetcher: _Fetcher,
+    deadline: float,
+    on_done: Callable[[Future[Any]], set[Future[Any]]] | None = None,
 ) -> set[Future[Any]]:
-    """Wait for `futures` until the HTTP deadline, shut the sockets still in use (so blocked reads
-    end and hand back what they have), then wait out the wrap-up time; returns the unfinished."""
+    """Wait for `futures` (and those `on_done` adds as each one finishes) until the HTTP
+    deadline, shut the sockets still in use (so blocked reads end and hand back what they have),
+    then wait out the wrap-up time; returns the unfinished."""
     pending = set(futures)
     while pending and (remaining := fetcher.deadline.remaining()) > 0:
-        _, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
+        done, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
+        if on_done is not None:
+            for future in done:
+                pending |= on_done(future)
     if pending:
         fetcher.deadline.expire()
         while pending and (remaining := deadline - time.monotonic()) > 0:
@@ -525,11 +539,11 @@ def _resources_of(value: Any) -> list[Mapping[str, Any]]:
     return [value]
 
 
-def _missing_medication_ids(values: Mapping[str, Any], use_types: Collection[str]) -> list[str]:
+def _missing_medication_ids(values: Iterable[Any], use_types: Collection[str]) -> list[str]:
     """Ids of Medications that medication uses point at (`Medication/{id}`) but that are neither
     contained nor among the data: EHRs often send the drug only as such a reference, and without
     it a TKI course cannot be recognised."""
-    resources = [r for value in values.values() for r in _resources_of(value)]
+    resources = [r for value in values for r in _resources_of(value)]
     present = {str(r.get("id")) for r in resources if r.get("resourceType") == "Medication"}
     wanted: list[str] = []
     for resource in resources:
@@ -545,40 +559,70 @@ def _missing_medication_ids(values: Mapping[str, Any], use_types: Collection[str
     return wanted[:MAX_MEDICATION_READS]
 
 
-def _read_medications(plan: _Plan, ids: list[str], fetcher: _Fetcher, deadline: float) -> set[str]:
-    """Read the referenced Medications in parallel within what is left of the time budget."""
-    pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(ids)), thread_name_prefix="fhir-med")
-    max_bytes = min(MAX_MEDICATION_BYTES, fetcher.max_bytes)
-    futures = {
-        pool.submit(
-            fetcher.read, f"{fetcher.base}/Medication/{quote(i, safe='')}", "Medication", max_bytes
-        ): i
-        for i in ids
-    }
-    pending = _run_until(futures, fetcher, deadline)
-    pool.shutdown(wait=False, cancel_futures=True)
-    found: list[dict[str, Any]] = []
-    for future, med_id in futures.items():
-        if future in pending:
-            reason = "FHIR server did not answer within the time budget"
-        else:
-            try:
-                found.append(future.result())
-                continue
-            except _Failed as failed:
-                reason = failed.args[0]
-            except Exception as exc:  # a bug here must not turn into a 500
-                log.error("medication read failed", extra={"reason": type(exc).__name__})
-                reason = "could not read from the FHIR server"
-        plan.problems.append(FetchProblem(MEDICATIONS_KEY, f"Medication/{med_id}: {reason}"))
-    if not found:
-        return set()
-    plan.values[MEDICATIONS_KEY] = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "entry": [{"resource": r} for r in found],
-    }
-    return {MEDICATIONS_KEY}
+class _MedicationReads:
+    """Reads of referenced Medications, started as soon as the references are known (prefetched
+    data at once, a medication search as soon as it is answered) so they overlap the searches
+    still running instead of adding a round trip after the slowest one."""
+
+    def __init__(
+        self, pool: ThreadPoolExecutor, fetcher: _Fetcher, use_types: Collection[str]
+    ) -> None:
+        self.pool = pool
+        self.use_types = use_types
+        self._fetcher = fetcher
+        self._seen: list[Any] = []
+        self._asked: dict[str, Future[Any]] = {}
+
+    def ask(self, values: Collection[Any]) -> set[Future[Any]]:
+        """Start reading the Medications that `values` (with the data seen before) point at and
+        lack; returns the reads started."""
+        self._seen += values
+        wanted = _missing_medication_ids(self._seen, self.use_types)
+        return {self._start(i) for i in wanted if i not in self._asked and self._room()}
+
+    def _room(self) -> bool:
+        return len(self._asked) < MAX_MEDICATION_READS
+
+    def _start(self, med_id: str) -> Future[Any]:
+        url = f"{self._fetcher.base}/Medication/{quote(med_id, safe='')}"
+        max_bytes = min(MAX_MEDICATION_BYTES, self._fetcher.max_bytes)
+        future = self.pool.submit(self._fetcher.read, url, "Medication", max_bytes)
+        self._asked[med_id] = future
+        return future
+
+    def finish(self, plan: _Plan, deadline: float) -> set[str]:
+        """Wait for the reads the final data needs (starting any not started yet) within what is
+        left of the time budget; add the Medications and the problems in the data's order."""
+        wanted = _missing_medication_ids(plan.values.values(), self.use_types)
+        for med_id in wanted:
+            if med_id not in self._asked and self._room():
+                self._start(med_id)
+        futures = {self._asked[i]: i for i in wanted if i in self._asked}
+        if not futures:
+            return set()
+        pending = _run_until(futures, self._fetcher, deadline)
+        found: list[dict[str, Any]] = []
+        for future, med_id in futures.items():
+            if future in pending:
+                reason = "FHIR server did not answer within the time budget"
+            else:
+                try:
+                    found.append(future.result())
+                    continue
+                except _Failed as failed:
+                    reason = failed.args[0]
+                except Exception as exc:  # a bug here must not turn into a 500
+                    log.error("medication read failed", extra={"reason": type(exc).__name__})
+                    reason = "could not read from the FHIR server"
+            plan.problems.append(FetchProblem(MEDICATIONS_KEY, f"Medication/{med_id}: {reason}"))
+        if not found:
+            return set()
+        plan.values[MEDICATIONS_KEY] = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": r} for r in found],
+        }
+        return {MEDICATIONS_KEY}
 
 
 def _fetch_all(
@@ -587,13 +631,15 @@ def _fetch_all(
     patient_id: str,
     fetcher: _Fetcher,
     deadline: float,
+    medications: _MedicationReads,
 ) -> set[str]:
-    """Run every fetch in parallel; give up on whatever is unfinished at the deadline."""
+    """Run every fetch in parallel, and the Medication reads as soon as their references are
+    known; give up on whatever is unfinished at the deadline."""
     jobs = len(plan.to_fetch) + len(plan.to_continue)
     if jobs == 0:
         return set()
     base = fetcher.base
-    pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, jobs), thread_name_prefix="fhir-fetch")
+    pool = medications.pool
     futures: dict[Future[Any], str] = {}
     for key in plan.to_fetch:
         template = templates[key]
@@ -607,9 +653,17 @@ def _fetch_all(
         first = plan.values[key]
         futures[pool.submit(fetcher.complete, first, urljoin(base + "/", nxt))] = key
 
+    def on_done(future: Future[Any]) -> set[Future[Any]]:
+        key = futures.get(future)
+        if key is None or _searched_type(templates[key]) not in medications.use_types:
+            return set()
+        if future.cancelled() or future.exception() is not None:
+            return set()
+        return medications.ask([future.result()[0]])
+
     fetched: set[str] = set()
-    pending = _run_until(futures, fetcher, deadline)
-    pool.shutdown(wait=False, cancel_futures=True)  # never wait for stragglers
+    extra = medications.ask(list(plan.values.values()))  # references the EHR sent
+    pending = _run_until(set(futures) | extra, fetcher, deadline, on_done) & set(futures)
     for future, key in futures.items():
         if future in pending:
             plan.problems.append(
