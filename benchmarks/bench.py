@@ -520,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)
     # (worker class, workers, threads, keep-alive s); sync workers never keep a connection.
     # The first sets the arrival rate of the fetch calls for all.
-    models = [SERVE, ("gthread", 2, 4, 0), ("gthread", 2, 4, 2), ("sync", 6, 1, 0)]
+    models = [SERVE, ("gthread", 2, 16, 0), ("gthread", 2, 4, 0), ("sync", 6, 1, 0)]
     scale_repeats, fetch_calls, fetch_patient_count = 5, 30, 4
     if args.quick:
         sizes, models, scale_repeats, fetch_calls, fetch_patient_count = (
