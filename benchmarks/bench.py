@@ -14,8 +14,9 @@
    compared with the slowest single search measured directly (+ 5 ms), the issue's target, and
    with all searches sent together (the floor on a server that answers them in turn).
 4. Mixed load: wrk keeps 8 connections of prefetch calls busy while calls without prefetch (whose
-   FHIR server answers each search 200 ms late) arrive at a fixed rate, 1/9 of the prefetch
-   baseline (so about 10 % of all calls); per worker model, the prefetch throughput kept.
+   FHIR server answers each search 200 ms late) arrive at a fixed rate (open loop); per worker
+   model, the rate is searched (at most three runs) at which the fetch calls are 10 % of the
+   calls handled, and the prefetch throughput kept is reported at that share.
 
 Everything runs on 127.0.0.1, every phase is bounded in time, every process is stopped by pid.
 Writes benchmarks/results/bench-<UTC time>.json and prints the tables (Markdown).
@@ -352,6 +353,55 @@ def fetch_calls(
 SERVE = ("sync", 2, 1, 0)
 
 
+#: Runs of the mixed phase per worker model at most: the first at 1/9 of the prefetch calls
+#: measured alone, then at the rate that makes the fetch calls 10 % of the calls handled.
+MIXED_RUNS = 3
+#: A mixed run whose fetch share is this close to FETCH_SHARE ends the search for the rate.
+SHARE_TOLERANCE = 0.01
+
+
+def share_matched_rate(alone_rps: float, rate: float, mixed_rps: float) -> float:
+    """The arrival rate of fetch calls at which they are FETCH_SHARE of all calls handled.
+
+    Prefetch throughput is taken as falling linearly with the fetch rate, through the point
+    measured alone (rate 0) and the last mixed run: p(r) = alone - slope * r. The rate r with
+    r / (r + p(r)) = FETCH_SHARE is r = alone / (1 / odds + slope), odds = share / (1 - share).
+    A fixed rate of 1/9 of the baseline overstates the share wherever the fetch calls slow the
+    prefetch calls down (at 28.5 fetch calls a second beside 93.7 prefetch calls, 23 %)."""
+    odds = FETCH_SHARE / (1 - FETCH_SHARE)
+    slope = max(0.0, (alone_rps - mixed_rps) / rate) if rate > 0 else 0.0
+    return max(0.5, alone_rps / (1 / odds + slope))
+
+
+def mixed_run(
+    url: str,
+    port: int,
+    bodies: list[bytes],
+    rate: float,
+    seconds: float,
+    workdir: Path,
+    front: str,
+    patients: list[list[Json]],
+) -> Json:
+    """One run: wrk's 8 connections of prefetch calls, and fetch calls at `rate` (open loop)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as sender:
+        fetches = sender.submit(fetch_calls, port, front, patients, rate, seconds)
+        mixed = wrk.run(
+            url, bodies, label="prefetch-mixed", workdir=workdir, seconds=seconds, connections=8
+        )
+        fetched = fetches.result(timeout=seconds + 60)
+    ok = [ms for status, ms in fetched if status == 200]
+    return {
+        "fetch_rate_per_s": round(rate, 2),
+        "prefetch_mixed": mixed.as_dict(),
+        "fetch_calls": len(fetched),
+        "fetch_ok": len(ok),
+        "fetch_share": round(len(fetched) / (len(fetched) + mixed.requests), 3),
+        "fetch_p50_ms": round(statistics.median(ok), 1) if ok else None,
+        "fetch_p99_ms": round(percentile(ok, 99), 1) if ok else None,
+    }
+
+
 def mixed_load(
     pool: list[bytes],
     seconds: float,
@@ -360,9 +410,11 @@ def mixed_load(
     patients: list[list[Json]],
     models: Sequence[tuple[str, int, int, int]],
 ) -> list[Json]:
+    """Per worker model: prefetch calls alone, then beside fetch calls arriving at the rate that
+    makes them 10 % of the calls the model handles (found in at most MIXED_RUNS runs; every run
+    is kept in the report, the one nearest 10 % is the row's figure)."""
     warm, alone_pool, mixed_pool = split(pool, 2)
     rows: list[Json] = []
-    rate: float | None = None
     for worker_class, workers, threads, keepalive in models:
         env = {"GIST_CDS_FHIR_ALLOWLIST": front, "GIST_CDS_FHIR_TIMEOUT_S": "5"}
         with procs.gunicorn(
@@ -379,31 +431,28 @@ def mixed_load(
                 url, alone_pool, label="prefetch-alone", workdir=workdir, seconds=seconds,
                 connections=8,
             )  # fmt: skip
-            if rate is None:  # the same arrival rate of fetch calls for every worker model
-                rate = max(0.5, alone.rps * FETCH_SHARE / (1 - FETCH_SHARE))
-            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as sender:
-                fetches = sender.submit(fetch_calls, server.port, front, patients, rate, seconds)
-                mixed = wrk.run(
-                    url, mixed_pool, label="prefetch-mixed", workdir=workdir, seconds=seconds,
-                    connections=8,
-                )  # fmt: skip
-                fetched = fetches.result(timeout=seconds + 60)
+            rate = share_matched_rate(alone.rps, 0.0, alone.rps)
+            runs: list[Json] = []
+            for _ in range(MIXED_RUNS):
+                run = mixed_run(
+                    url, server.port, mixed_pool, rate, seconds, workdir, front, patients
+                )
+                runs.append(run)
+                if abs(run["fetch_share"] - FETCH_SHARE) <= SHARE_TOLERANCE:
+                    break
+                rate = share_matched_rate(alone.rps, rate, run["prefetch_mixed"]["rps"])
             rss = server.peak_rss_per_worker_mb()
-        ok = [ms for status, ms in fetched if status == 200]
+        best = min(runs, key=lambda r: abs(r["fetch_share"] - FETCH_SHARE))
+        mixed_rps = best["prefetch_mixed"]["rps"]
         rows.append(
             {
                 "model": f"{worker_class} {workers}x{threads}"
                 + (" no keep-alive" if keepalive == 0 and worker_class != "sync" else "")
                 + (" (serve)" if (worker_class, workers, threads, keepalive) == SERVE else ""),
                 "prefetch_alone": alone.as_dict(),
-                "prefetch_mixed": mixed.as_dict(),
-                "kept": round(mixed.rps / alone.rps, 3) if alone.rps else 0.0,
-                "fetch_rate_per_s": round(rate, 2),
-                "fetch_calls": len(fetched),
-                "fetch_ok": len(ok),
-                "fetch_share": round(len(fetched) / (len(fetched) + mixed.requests), 3),
-                "fetch_p50_ms": round(statistics.median(ok), 1) if ok else None,
-                "fetch_p99_ms": round(percentile(ok, 99), 1) if ok else None,
+                **best,
+                "kept": round(mixed_rps / alone.rps, 3) if alone.rps else 0.0,
+                "runs": runs,
                 "peak_rss_mb": rss,
             }
         )
@@ -489,17 +538,20 @@ def summary(report: Json) -> str:
             "",
             "Mixed load: fetch calls (their FHIR server answers each search "
             f"{FETCH_DELAY_S * 1000:.0f} ms late) at a fixed rate next to 8 wrk connections "
-            "of prefetch calls:",
+            f"of prefetch calls; the rate is the one at which fetch calls are "
+            f"{FETCH_SHARE:.0%} of the calls handled (rates tried per model in brackets):",
             "",
             "| worker model | prefetch alone req/s | with fetch calls req/s | kept | "
-            "prefetch p99 mixed ms | fetch calls (ok) | share | fetch p50 ms | peak RSS MiB |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "prefetch p99 mixed ms | fetch calls/s (tried) | fetch calls (ok) | share | "
+            "fetch p50 ms | peak RSS MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {r['model']} | {r['prefetch_alone']['rps']} | {r['prefetch_mixed']['rps']} | "
-            f"{r['kept']:.0%} | {r['prefetch_mixed']['p99_ms']:.1f} | {r['fetch_calls']} "
-            f"({r['fetch_ok']}) | {r['fetch_share']:.0%} | {r['fetch_p50_ms']} | "
-            f"{r['peak_rss_mb']} |"
+            f"{r['kept']:.0%} | {r['prefetch_mixed']['p99_ms']:.1f} | {r['fetch_rate_per_s']} "
+            f"({', '.join(str(run['fetch_rate_per_s']) for run in r['runs'])}) | "
+            f"{r['fetch_calls']} ({r['fetch_ok']}) | {r['fetch_share']:.1%} | "
+            f"{r['fetch_p50_ms']} | {r['peak_rss_mb']} |"
             for r in report["mixed"]
         ]
     return "\n".join(lines)
@@ -519,7 +571,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)
     # (worker class, workers, threads, keep-alive s); sync workers never keep a connection.
-    # The first sets the arrival rate of the fetch calls for all.
     models = [SERVE, ("gthread", 2, 16, 0), ("gthread", 2, 4, 0), ("sync", 6, 1, 0)]
     scale_repeats, fetch_calls, fetch_patient_count = 5, 30, 4
     if args.quick:

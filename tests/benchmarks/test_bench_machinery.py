@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from benchmarks import bench, synthetic
 
@@ -46,6 +48,34 @@ def test_scale_patient_has_exactly_the_extra_observations() -> None:
     assert all(r["resourceType"] == "Observation" for r in grown[len(base) :])
 
 
+@given(
+    alone=st.floats(min_value=20, max_value=5_000),
+    slope=st.floats(min_value=0, max_value=50),
+    tried=st.floats(min_value=1, max_value=500),
+)
+def test_share_matched_rate_makes_fetch_calls_the_share_of_all_calls(
+    alone: float, slope: float, tried: float
+) -> None:
+    """On a server whose prefetch throughput falls linearly with the fetch rate, the rate found
+    from one mixed run makes fetch calls exactly FETCH_SHARE of the calls handled."""
+    prefetch = lambda rate: alone - slope * rate  # noqa: E731
+    if prefetch(tried) <= 0:
+        return  # the model does not extend past a throughput of zero
+    rate = bench.share_matched_rate(alone, tried, prefetch(tried))
+    if rate > 0.5:  # the floor of one call every two seconds
+        assert rate / (rate + prefetch(rate)) == pytest.approx(bench.FETCH_SHARE, rel=1e-6)
+
+
+def test_share_matched_rate_without_a_mixed_run_is_the_share_of_the_baseline() -> None:
+    assert bench.share_matched_rate(180.0, 0.0, 180.0) == pytest.approx(20.0)
+    # 28.5 fetch calls a second took prefetch from 175.6 to 93.7 (stop 19): at 1/9 of the
+    # baseline the share was 23 %; the matched rate is lower and its share is 10 %
+    rate = bench.share_matched_rate(175.6, 28.5, 93.7)
+    slope = (175.6 - 93.7) / 28.5
+    assert rate / (rate + 175.6 - slope * rate) == pytest.approx(0.10)
+    assert 28.5 / (28.5 + 93.7) > 0.2
+
+
 @pytest.mark.fhirserver
 def test_quick_bench_runs_every_phase_without_errors(tmp_path: Path) -> None:
     if shutil.which("wrk") is None:
@@ -71,3 +101,5 @@ def test_quick_bench_runs_every_phase_without_errors(tmp_path: Path) -> None:
     for row in report["mixed"]:
         assert row["fetch_calls"] > 0
         assert row["fetch_ok"] == row["fetch_calls"]
+        assert 1 <= len(row["runs"]) <= bench.MIXED_RUNS
+        assert row["fetch_share"] in [run["fetch_share"] for run in row["runs"]]
