@@ -58,7 +58,10 @@ def test_share_matched_rate_makes_fetch_calls_the_share_of_all_calls(
 ) -> None:
     """On a server whose prefetch throughput falls linearly with the fetch rate, the rate found
     from one mixed run makes fetch calls exactly FETCH_SHARE of the calls handled."""
-    prefetch = lambda rate: alone - slope * rate  # noqa: E731
+
+    def prefetch(rate: float) -> float:
+        return alone - slope * rate
+
     if prefetch(tried) <= 0:
         return  # the model does not extend past a throughput of zero
     rate = bench.share_matched_rate(alone, tried, prefetch(tried))
