@@ -31,6 +31,7 @@ import http.client
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -341,12 +342,10 @@ def open_loop(
 def fetch_calls(
     port: int, front: str, patients: list[list[Json]], rate: float, seconds: float
 ) -> list[tuple[int, float]]:
-    """Calls without prefetch (the service reads `front`) at `rate` per second, open loop."""
-    return open_loop(
-        rate,
-        seconds,
-        lambda i: post(port, SERVICE_PATH, fetch_body(patients[i % len(patients)], front), 30),
-    )
+    """Calls without prefetch (the service reads `front`) at `rate` per second, open loop (the
+    bodies are encoded before the clock starts: the sender shares the machine with the service)."""
+    bodies = [fetch_body(resources, front) for resources in patients]
+    return open_loop(rate, seconds, lambda i: post(port, SERVICE_PATH, bodies[i % len(bodies)], 30))
 
 
 #: `gist-cds serve`'s worker model: (worker class, workers, threads, keep-alive seconds).
@@ -373,25 +372,44 @@ def share_matched_rate(alone_rps: float, rate: float, mixed_rps: float) -> float
     return max(0.5, alone_rps / (1 / odds + slope))
 
 
+def _own_cpu_s() -> float:
+    """CPU seconds of this process so far (the slow front and the fetch-call sender run here)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def mixed_run(
+    server: procs.Server,
     url: str,
-    port: int,
     bodies: list[bytes],
     rate: float,
     seconds: float,
     workdir: Path,
     front: str,
     patients: list[list[Json]],
+    prefetch_cpu_ms: float,
 ) -> Json:
-    """One run: wrk's 8 connections of prefetch calls, and fetch calls at `rate` (open loop)."""
+    """One run: wrk's 8 connections of prefetch calls, and fetch calls at `rate` (open loop).
+
+    The workers' CPU beyond what the prefetch calls answered would take at their CPU alone
+    (`prefetch_cpu_ms` each) is charged to the fetch calls; so is this process's CPU (the
+    FHIR front and the sender, which stand in for the EHR and its server)."""
+    workers_before, own_before = server.worker_cpu_s(), _own_cpu_s()
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as sender:
-        fetches = sender.submit(fetch_calls, port, front, patients, rate, seconds)
+        fetches = sender.submit(fetch_calls, server.port, front, patients, rate, seconds)
         mixed = wrk.run(
             url, bodies, label="prefetch-mixed", workdir=workdir, seconds=seconds, connections=8
         )
         fetched = fetches.result(timeout=seconds + 60)
+    workers_ms = 1000 * (server.worker_cpu_s() - workers_before)
+    own_ms = 1000 * (_own_cpu_s() - own_before)
     ok = [ms for status, ms in fetched if status == 200]
+    calls = max(1, len(fetched))
     return {
+        "service_cpu_ms_per_fetch_call": round(
+            (workers_ms - mixed.requests * prefetch_cpu_ms) / calls, 2
+        ),
+        "harness_cpu_ms_per_fetch_call": round(own_ms / calls, 2),
         "fetch_rate_per_s": round(rate, 2),
         "prefetch_mixed": mixed.as_dict(),
         "fetch_calls": len(fetched),
@@ -427,16 +445,19 @@ def mixed_load(
         ) as server:
             url = f"http://127.0.0.1:{server.port}{SERVICE_PATH}"
             wrk.run(url, warm, label="warm-mixed", workdir=workdir, seconds=2, connections=8)
+            cpu_before = server.worker_cpu_s()
             alone = wrk.run(
                 url, alone_pool, label="prefetch-alone", workdir=workdir, seconds=seconds,
                 connections=8,
             )  # fmt: skip
+            prefetch_cpu_ms = 1000 * (server.worker_cpu_s() - cpu_before) / max(1, alone.requests)
             rate = share_matched_rate(alone.rps, 0.0, alone.rps)
             runs: list[Json] = []
             for _ in range(MIXED_RUNS):
                 run = mixed_run(
-                    url, server.port, mixed_pool, rate, seconds, workdir, front, patients
-                )
+                    server, url, mixed_pool, rate, seconds, workdir, front, patients,
+                    prefetch_cpu_ms,
+                )  # fmt: skip
                 runs.append(run)
                 if abs(run["fetch_share"] - FETCH_SHARE) <= SHARE_TOLERANCE:
                     break
@@ -450,6 +471,7 @@ def mixed_load(
                 + (" no keep-alive" if keepalive == 0 and worker_class != "sync" else "")
                 + (" (serve)" if (worker_class, workers, threads, keepalive) == SERVE else ""),
                 "prefetch_alone": alone.as_dict(),
+                "prefetch_cpu_ms": round(prefetch_cpu_ms, 2),
                 **best,
                 "kept": round(mixed_rps / alone.rps, 3) if alone.rps else 0.0,
                 "runs": runs,
@@ -543,15 +565,17 @@ def summary(report: Json) -> str:
             "",
             "| worker model | prefetch alone req/s | with fetch calls req/s | kept | "
             "prefetch p99 mixed ms | fetch calls/s (tried) | fetch calls (ok) | share | "
-            "fetch p50 ms | peak RSS MiB |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "fetch p50 ms | CPU ms per prefetch / fetch call (+ harness) | peak RSS MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {r['model']} | {r['prefetch_alone']['rps']} | {r['prefetch_mixed']['rps']} | "
             f"{r['kept']:.0%} | {r['prefetch_mixed']['p99_ms']:.1f} | {r['fetch_rate_per_s']} "
             f"({', '.join(str(run['fetch_rate_per_s']) for run in r['runs'])}) | "
             f"{r['fetch_calls']} ({r['fetch_ok']}) | {r['fetch_share']:.1%} | "
-            f"{r['fetch_p50_ms']} | {r['peak_rss_mb']} |"
+            f"{r['fetch_p50_ms']} | {r['prefetch_cpu_ms']} / "
+            f"{r['service_cpu_ms_per_fetch_call']} (+ {r['harness_cpu_ms_per_fetch_call']}) | "
+            f"{r['peak_rss_mb']} |"
             for r in report["mixed"]
         ]
     return "\n".join(lines)

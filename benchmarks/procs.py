@@ -10,17 +10,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTER = ROOT / "sandbox" / "fhirserver" / "server.mjs"
+SLOW_FRONT = Path(__file__).resolve().parent / "slow_front.mjs"
 START_TIMEOUT_S = 60.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -148,15 +147,15 @@ def gunicorn(
 
 
 @contextmanager
-def medplum() -> Iterator[str]:
-    """The suite's Medplum in-memory FHIR router on a free loopback port; yields its base URL."""
+def _node_server(script: Path, args: Sequence[str], what: str) -> Iterator[str]:
+    """Run `node script args...` until the block ends; yields the URL it prints as "READY <url>"."""
     node = shutil.which("node")
-    if node is None or not (ROUTER.parent / "node_modules").is_dir():
-        raise RuntimeError("the FHIR router needs node and `make node-deps`")
+    if node is None:
+        raise RuntimeError(f"{what} needs node")
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [node, str(ROUTER), "0"],
-            cwd=ROUTER.parent,
+            [node, str(script), *args],
+            cwd=script.parent,
             stdout=log,
             stderr=log,
             env=dict(os.environ) | {"NODE_ENV": "production"},
@@ -173,56 +172,27 @@ def medplum() -> Iterator[str]:
                 if process.poll() is not None:
                     break
                 time.sleep(0.05)
-            raise RuntimeError("the FHIR router did not start")
+            raise RuntimeError(f"{what} did not start")
         finally:
             stop(process)
 
 
 @contextmanager
+def medplum() -> Iterator[str]:
+    """The suite's Medplum in-memory FHIR router on a free loopback port; yields its base URL."""
+    if not (ROUTER.parent / "node_modules").is_dir():
+        raise RuntimeError("the FHIR router needs `make node-deps`")
+    with _node_server(ROUTER, ["0"], "the FHIR router") as base:
+        yield base
+
+
+@contextmanager
 def slow_front(origin_base: str, delay_s: float) -> Iterator[str]:
-    """A FHIR front that answers each GET `delay_s` after it arrives, with the router's answer.
-
-    The router's answer for each URL is fetched once and kept, so the front spends next to no
-    CPU of its own while the service is measured (the router itself is one node process)."""
-    origin = origin_base.split("://", 1)[1].split("/", 1)[0]
-    host, port = origin.split(":")
-    seen: dict[str, tuple[int, bytes]] = {}
-    lock = threading.Lock()
-
-    class Front(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            arrived = time.monotonic()
-            with lock:
-                answer = seen.get(self.path)
-            if answer is None:
-                conn = http.client.HTTPConnection(host, int(port), timeout=10)
-                try:
-                    conn.request("GET", self.path)
-                    reply = conn.getresponse()
-                    answer = (reply.status, reply.read())
-                finally:
-                    conn.close()
-                with lock:
-                    seen[self.path] = answer
-            time.sleep(max(0.0, delay_s - (time.monotonic() - arrived)))
-            self.send_response(answer[0])
-            self.send_header("Content-Type", "application/fhir+json")
-            self.send_header("Content-Length", str(len(answer[1])))
-            self.end_headers()
-            self.wfile.write(answer[1])
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Front)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/fhir"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    """A FHIR front that answers each GET `delay_s` after it arrives, with the router's answer
+    (fetched once per URL and kept). It is node (benchmarks/slow_front.mjs), not Python: it
+    stands in for a FHIR server on another machine, so its CPU on this one must stay small
+    (a Python http.server front cost several ms of CPU per fetch call)."""
+    with _node_server(
+        SLOW_FRONT, [origin_base, str(round(delay_s * 1000))], "the slow FHIR front"
+    ) as base:
+        yield base
