@@ -35,6 +35,14 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 _local = threading.local()
 
 
+class _Scope:
+    """One `Deadline.bound()` block: the connections that its thread registered."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.connections: list[HTTPConnection] = []
+
+
 class Deadline:
     """A point in time after which the connections used under it are shut down."""
 
@@ -53,16 +61,17 @@ class Deadline:
 
     @contextmanager
     def bound(self) -> Iterator[None]:
-        """Run HTTP in this thread under the deadline (its connections are registered)."""
+        """Run HTTP in this thread under the deadline (its connections are registered until
+        they go back to their pool, or the block ends)."""
         previous = getattr(_local, "scope", None)
-        scope: tuple[Deadline, list[HTTPConnection]] = (self, [])
+        scope = _Scope(self)
         _local.scope = scope
         try:
             yield
         finally:
             _local.scope = previous
-            with self._lock:
-                self._connections.difference_update(scope[1])
+            for connection in scope.connections:
+                _untrack(connection, scope)
 
     def track(self, connection: HTTPConnection) -> None:
         with self._lock:
@@ -71,14 +80,17 @@ class Deadline:
                 return
         _shut(connection)
 
+    def forget(self, connection: HTTPConnection) -> None:
+        with self._lock:  # waits for an `expire` under way, so it never shuts a reused socket
+            self._connections.discard(connection)
+
     def expire(self) -> None:
         """Shut down every socket still in use under this deadline (idempotent)."""
         with self._lock:
             self._expired = True
-            connections = list(self._connections)
+            for connection in self._connections:
+                _shut(connection)
             self._connections.clear()
-        for connection in connections:
-            _shut(connection)
 
     @contextmanager
     def watched(self) -> Iterator[None]:
@@ -102,11 +114,21 @@ def _shut(connection: HTTPConnection) -> None:
 
 
 def _register(connection: HTTPConnection) -> None:
-    scope = getattr(_local, "scope", None)
+    scope: _Scope | None = getattr(_local, "scope", None)
     if scope is not None:
-        deadline, mine = scope
-        mine.append(connection)
-        deadline.track(connection)
+        scope.connections.append(connection)
+        connection.gist_scope = scope  # type: ignore[attr-defined]
+        scope.deadline.track(connection)
+
+
+def _untrack(connection: Any, scope: _Scope | None = None) -> None:
+    """Stop a connection's deadline from shutting it (`scope`: only if that block registered it
+    last; another thread may have taken it from the pool since and registered it again)."""
+    current: _Scope | None = getattr(connection, "gist_scope", None)
+    if current is None or (scope is not None and current is not scope):
+        return
+    connection.gist_scope = None
+    current.deadline.forget(connection)
 
 
 class _TrackedHTTPConnection(HTTPConnection):
@@ -124,9 +146,17 @@ class _TrackedHTTPSConnection(HTTPSConnection):
 class _TrackedHTTPPool(HTTPConnectionPool):
     ConnectionCls = _TrackedHTTPConnection
 
+    def _put_conn(self, conn: Any) -> None:
+        _untrack(conn)  # back in the pool: the next call's, no longer this deadline's
+        super()._put_conn(conn)
+
 
 class _TrackedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _TrackedHTTPSConnection
+
+    def _put_conn(self, conn: Any) -> None:
+        _untrack(conn)
+        super()._put_conn(conn)
 
 
 class _TrackedAdapter(HTTPAdapter):

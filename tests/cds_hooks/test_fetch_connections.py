@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,6 +86,23 @@ def test_the_next_call_reuses_the_connections_of_the_last() -> None:
         assert resolved.problems == ()
         assert resolved.fetched == ALL_KEYS
         assert resolved.values["patient"]["id"] == patient
+
+
+def test_a_deadline_never_shuts_a_connection_that_went_back_to_the_pool() -> None:
+    """A straggler reads its answer to the end (its connection goes back to the pool) just as
+    its call's deadline passes: the next call must get that connection whole, not shut."""
+    with keep_alive_server() as (base, server):
+        pool = bounded_http.pool_for(base)
+        first = bounded_http.Deadline(time.monotonic() + 60)
+        with first.bound():
+            answer = pool.urlopen("GET", "/fhir/Patient/a", retries=False, preload_content=False)
+            assert json.loads(answer.read())["id"] == "a"  # read to the end: back in the pool
+            first.expire()  # the call ends before this thread has left its block
+        later = bounded_http.Deadline(time.monotonic() + 60)
+        with later.bound():
+            again = pool.urlopen("GET", "/fhir/Patient/b", retries=False, preload_content=False)
+            assert json.loads(again.read())["id"] == "b"
+        assert server.connections == 1  # the same keep-alive connection, not shut and remade
 
 
 def test_one_pool_per_base_and_a_new_one_in_a_forked_process(
