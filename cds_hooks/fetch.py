@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -33,6 +31,7 @@ from requests.utils import default_headers
 from urllib3 import BaseHTTPResponse, HTTPConnectionPool, Timeout
 
 from cds_hooks.bounded_http import Deadline, failure_name, is_stale_connection, pool_for
+from cds_hooks.fetch_threads import MAX_WORKERS, CallPool, shared_pool
 from cds_hooks.validation import count_resources
 from fhir_mappings.prefetch_templates import PREFETCH_TEMPLATES, REQUIRED_KEYS, render
 
@@ -40,12 +39,6 @@ log = logging.getLogger(__name__)
 
 #: FHIR `id` datatype; anything else in `context.patientId` is never put into a URL.
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-#: Fetches one call runs at once (one keep-alive connection each).
-MAX_WORKERS = 8
-#: Calls of one worker process that can fetch at once without one queueing behind another
-#: (gthread workers run up to 32 threads, plus stragglers of calls that ended); threads are only
-#: made when none is idle, so this is a ceiling, not a number of threads kept.
-MAX_FETCHING_CALLS = 64
 #: Idle keep-alive connections a worker keeps per FHIR base (a few calls' worth).
 KEEP_ALIVE_PER_BASE = 4 * MAX_WORKERS
 #: HTTP work stops this much before the deadline so cut-off searches can still hand back the
@@ -271,118 +264,6 @@ def _entries(bundle: Mapping[str, Any]) -> list[Any]:
         and isinstance(e.get("resource"), Mapping)
         and not (isinstance(e.get("search"), Mapping) and e["search"].get("mode") == "outcome")
     ]
-
-
-_shared: tuple[int, ThreadPoolExecutor] | None = None
-_shared_lock = threading.Lock()
-_at_work = 0
-_at_work_lock = threading.Lock()
-
-
-def jobs_at_work() -> int:
-    """Fetch jobs running in this process now: the shared threads outlive a call, but no job of
-    a call should run on long after its budget (the deadline shuts the sockets they read)."""
-    return _at_work
-
-
-def _count_at_work(change: int) -> None:
-    global _at_work
-    with _at_work_lock:
-        _at_work += change
-
-
-def _shared_pool() -> ThreadPoolExecutor:
-    """This worker process's fetch threads, made on first use (and anew after a fork: the
-    parent's threads do not exist in the child), so a call does not start threads of its own."""
-    global _shared
-    pid = os.getpid()
-    current = _shared
-    if current is not None and current[0] == pid:
-        return current[1]
-    with _shared_lock:
-        if _shared is None or _shared[0] != pid:
-            _shared = (
-                pid,
-                ThreadPoolExecutor(
-                    max_workers=MAX_WORKERS * MAX_FETCHING_CALLS, thread_name_prefix="fhir-fetch"
-                ),
-            )
-        return _shared[1]
-
-
-def _forget_pool_in_child() -> None:
-    global _shared, _shared_lock, _at_work, _at_work_lock
-    _shared = None
-    _shared_lock = threading.Lock()  # a lock held by a parent thread at the fork stays held
-    _at_work = 0  # the parent's jobs do not run in the child
-    _at_work_lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_pool_in_child)
-
-
-class _CallPool:
-    """One call's share of the shared fetch threads: at most `limit` of its jobs run at once
-    (the rest wait here, not in the shared queue), and `close` cancels every job of the call
-    that has not started, without waiting for those that have (they end at the deadline).
-
-    Each job gets a Future of its own, so results and exceptions stay with the call that asked.
-    """
-
-    def __init__(self, shared: ThreadPoolExecutor, limit: int = MAX_WORKERS) -> None:
-        self._shared = shared
-        self._limit = limit
-        self._lock = threading.Lock()
-        self._waiting: deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = deque()
-        self._submitted: list[Future[Any]] = []
-        self._running = 0
-        self._closed = False
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        with self._lock:
-            if self._closed:
-                future.cancel()
-                return future
-            self._waiting.append((future, fn, args))
-            self._submitted.append(future)
-        self._start_waiting()
-        return future
-
-    def close(self) -> None:
-        """Cancel the jobs not started yet; never waits for running ones."""
-        with self._lock:
-            self._closed = True
-            self._waiting.clear()
-            submitted, self._submitted = self._submitted, []
-        for future in submitted:
-            future.cancel()  # only succeeds for a job that has not started
-
-    def _start_waiting(self) -> None:
-        with self._lock:
-            starting = []
-            while self._waiting and self._running < self._limit:
-                starting.append(self._waiting.popleft())
-                self._running += 1
-        for job in starting:
-            self._shared.submit(self._run, *job)
-
-    def _run(self, future: Future[Any], fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        try:
-            if future.set_running_or_notify_cancel():
-                _count_at_work(1)
-                try:
-                    result = fn(*args)
-                except BaseException as exc:  # handed to the caller, as an executor does
-                    future.set_exception(exc)
-                else:
-                    future.set_result(result)
-                finally:
-                    _count_at_work(-1)
-        finally:
-            with self._lock:
-                self._running -= 1
-            self._start_waiting()
 
 
 @dataclass
@@ -650,7 +531,7 @@ def resolve(
     fetcher = _Fetcher(
         http, base, access_token, io_deadline, max_pages, max_response_bytes, allowance
     )
-    pool = _CallPool(_shared_pool())
+    pool = CallPool(shared_pool())
     try:
         medications = _MedicationReads(pool, fetcher, medication_use_types)
         fetched = _fetch_all(plan, templates, patient_id, fetcher, deadline, medications)
@@ -716,7 +597,7 @@ class _MedicationReads:
     data at once, a medication search as soon as it is answered) so they overlap the searches
     still running instead of adding a round trip after the slowest one."""
 
-    def __init__(self, pool: _CallPool, fetcher: _Fetcher, use_types: Collection[str]) -> None:
+    def __init__(self, pool: CallPool, fetcher: _Fetcher, use_types: Collection[str]) -> None:
         self.pool = pool
         self.use_types = use_types
         self._fetcher = fetcher

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from cds_hooks import fetch
-from cds_hooks.fetch import MAX_WORKERS, ResolvedData, resolve
+from cds_hooks import fetch_threads
+from cds_hooks.fetch import ResolvedData, resolve
+from cds_hooks.fetch_threads import MAX_WORKERS
 from fhir_mappings.prefetch_templates import PREFETCH_TEMPLATES
 from tests.support.fhir_server import Reply, scripted_server
 
@@ -50,7 +51,7 @@ def fetch_all(server: str, patient: str, token: str) -> ResolvedData:
 
 def test_closing_a_call_cancels_its_unstarted_jobs_and_does_not_wait_for_running_ones() -> None:
     shared = ThreadPoolExecutor(max_workers=4)
-    calls = fetch._CallPool(shared, limit=2)
+    calls = fetch_threads.CallPool(shared, limit=2)
     gate = threading.Event()
     started = [threading.Event() for _ in range(5)]
     ran: list[int] = []
@@ -65,7 +66,7 @@ def test_closing_a_call_cancels_its_unstarted_jobs_and_does_not_wait_for_running
     assert started[0].wait(SAFETY_S)
     assert started[1].wait(SAFETY_S)
     assert not any(f.running() or f.done() for f in futures[2:])  # over the call's limit
-    assert fetch.jobs_at_work() >= 2
+    assert fetch_threads.jobs_at_work() >= 2
 
     calls.close()
     assert not futures[0].done()
@@ -79,7 +80,7 @@ def test_closing_a_call_cancels_its_unstarted_jobs_and_does_not_wait_for_running
 
 def test_a_closed_call_starts_nothing() -> None:
     shared = ThreadPoolExecutor(max_workers=2)
-    calls = fetch._CallPool(shared)
+    calls = fetch_threads.CallPool(shared)
     calls.close()
     ran: list[str] = []
     late = calls.submit(ran.append, "late")
@@ -90,7 +91,7 @@ def test_a_closed_call_starts_nothing() -> None:
 
 def test_results_and_exceptions_stay_with_the_call_that_asked() -> None:
     shared = ThreadPoolExecutor(max_workers=1)  # the very same thread runs both calls' jobs
-    first, second = fetch._CallPool(shared), fetch._CallPool(shared)
+    first, second = fetch_threads.CallPool(shared), fetch_threads.CallPool(shared)
 
     def fail() -> None:
         raise ValueError("first call's failure")
@@ -216,12 +217,12 @@ def test_a_call_runs_at_most_max_workers_requests_at_once() -> None:
 def test_a_process_keeps_one_pool_and_a_new_pid_gets_a_new_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    mine = fetch._shared_pool()
-    assert fetch._shared_pool() is mine
+    mine = fetch_threads.shared_pool()
+    assert fetch_threads.shared_pool() is mine
     monkeypatch.setattr(os, "getpid", lambda: -12345)
-    forked = fetch._shared_pool()
+    forked = fetch_threads.shared_pool()
     assert forked is not mine
-    assert fetch._shared_pool() is forked
+    assert fetch_threads.shared_pool() is forked
 
 
 def test_a_forked_child_fetches_with_threads_of_its_own() -> None:
@@ -229,7 +230,7 @@ def test_a_forked_child_fetches_with_threads_of_its_own() -> None:
     importing the app): the child must make its own, not queue on the parent's pool forever."""
     with scripted_server(answer_for) as ehr:
         assert fetch_all(ehr.base_url, "parent", "t").problems == ()  # the parent's pool exists
-        parent_pool = fetch._shared_pool()
+        parent_pool = fetch_threads.shared_pool()
         with scripted_server(answer_for) as child_ehr:
             read_end, write_end = os.pipe()
             with warnings.catch_warnings():
@@ -248,7 +249,7 @@ def test_a_forked_child_fetches_with_threads_of_its_own() -> None:
                     report = {
                         "fetched": sorted(resolved.fetched),
                         "problems": [str(p) for p in resolved.problems],
-                        "own_pool": fetch._shared_pool() is not parent_pool,
+                        "own_pool": fetch_threads.shared_pool() is not parent_pool,
                     }
                     os.write(write_end, json.dumps(report).encode())
                 finally:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from cds_hooks import fetch
+from cds_hooks import fetch_threads
 from cds_hooks.config import Settings
 from sandbox.simulator.fhir import RemoteFhir
 from tests.fhir_mappings import fhir as F
@@ -300,7 +300,7 @@ def test_a_medication_body_is_capped(ehr: tuple[ScriptedServer, Switch], live: L
 def fetch_jobs_at_work() -> int:
     """The worker's fetch threads are shared and stay (idle) between calls; what must not
     outlive a call's budget is a job still at work on one of them."""
-    return fetch.jobs_at_work()
+    return fetch_threads.jobs_at_work()
 
 
 @pytest.mark.parametrize("fault", hostile.SLOW_FAULTS, ids=list(hostile.SLOW_FAULTS))
