@@ -3,7 +3,7 @@
 Against the suite's Medplum router on loopback (4 synthetic patients, as `make bench`), each
 round asks, in turn: every template search alone and all of them together on warm keep-alive
 connections (`bench.DirectSearches`), `cds_hooks.fetch.resolve` in-process with its per-worker
-pooled session, and one service call over HTTP (gunicorn, `gist-cds serve` settings). Medians:
+keep-alive pool, and one service call over HTTP (gunicorn, `gist-cds serve` settings). Medians:
 
 - together - slowest alone: the server answering concurrent searches in turn (not the service);
 - resolve - together: the service's fetch machinery (threads, requests, limits, JSON);

@@ -20,15 +20,18 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
+from requests.utils import default_headers
+from urllib3 import BaseHTTPResponse, HTTPConnectionPool, Timeout
 
-from cds_hooks.bounded_http import Deadline, is_stale_connection, session_for
+from cds_hooks.bounded_http import Deadline, failure_name, is_stale_connection, pool_for
+from cds_hooks.fetch_threads import MAX_WORKERS, CallPool, shared_pool
 from cds_hooks.validation import count_resources
 from fhir_mappings.prefetch_templates import PREFETCH_TEMPLATES, REQUIRED_KEYS, render
 
@@ -36,7 +39,8 @@ log = logging.getLogger(__name__)
 
 #: FHIR `id` datatype; anything else in `context.patientId` is never put into a URL.
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-MAX_WORKERS = 8
+#: Idle keep-alive connections a worker keeps per FHIR base (a few calls' worth).
+KEEP_ALIVE_PER_BASE = 4 * MAX_WORKERS
 #: HTTP work stops this much before the deadline so cut-off searches can still hand back the
 #: pages they have before `resolve` stops waiting (at most a tenth of the budget).
 WRAP_UP_S = 0.15
@@ -64,6 +68,8 @@ NAMEABLE_TYPES = frozenset(
         "Medication",
     }
 )
+#: The headers requests sent by default (User-Agent, gzip/deflate, keep-alive).
+_DEFAULT_HEADERS = dict(default_headers())
 _ENCODED_SEPARATOR = re.compile(r"%(2e|2f|5c)", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -106,6 +112,10 @@ class PrefetchUnavailable(Exception):
 
 class _Failed(Exception):
     """One HTTP exchange failed; `args[0]` is a log-safe reason."""
+
+
+class _NoAnswer(Exception):
+    """Sending a GET or reading its answer's head failed; `args[0]` is urllib3's exception."""
 
 
 def normalise_base(url: str) -> str | None:
@@ -160,6 +170,13 @@ def sendable_url(url: str, base: str) -> str | None:
     if start is None or not (start == base or start.startswith(base + "/")):
         return None
     return prepared.url
+
+
+def _request_target(sendable: str) -> str:
+    """The request line's target for a URL `sendable_url` approved (as requests built it)."""
+    parts = urlsplit(sendable)
+    path = parts.path or "/"
+    return f"{path}?{parts.query}" if parts.query else path
 
 
 def on_base(url: str, base: str) -> bool:
@@ -251,31 +268,38 @@ def _entries(bundle: Mapping[str, Any]) -> list[Any]:
 
 @dataclass
 class _Fetcher:
-    """The HTTP side: one session, one deadline, one allowlisted base, one optional token, and
-    the allowance shared with every other fetch of the call."""
+    """The HTTP side: the worker's keep-alive pool for the allowlisted base, one deadline, one
+    optional token, and the allowance shared with every other fetch of the call."""
 
-    session: requests.Session
+    http: HTTPConnectionPool
     base: str
     token: str | None
     deadline: Deadline
     max_pages: int
     max_bytes: int
     allowance: Allowance
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.headers = {**_DEFAULT_HEADERS, "Accept": "application/fhir+json"}
+        if self.token:
+            self.headers["Authorization"] = f"Bearer {self.token}"
 
     def get_json(self, url: str, *, max_bytes: int | None = None) -> Any:
         sendable = sendable_url(url, self.base)
         if sendable is None:
             raise _Failed("a link points outside the FHIR server")
+        target = _request_target(sendable)
         with self.deadline.bound():
             try:
-                body = self._exchange(sendable, max_bytes or self.max_bytes)
-            except requests.RequestException as exc:
+                body = self._exchange(target, max_bytes or self.max_bytes)
+            except _NoAnswer as exc:
                 # a keep-alive socket the server had just closed: GET is idempotent, send it again
-                if not is_stale_connection(exc) or self.deadline.remaining() <= 0:
+                if not is_stale_connection(exc.args[0]) or self.deadline.remaining() <= 0:
                     raise self._failure(exc) from None
                 try:
-                    body = self._exchange(sendable, max_bytes or self.max_bytes)
-                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as again:
+                    body = self._exchange(target, max_bytes or self.max_bytes)
+                except (_NoAnswer, urllib3.exceptions.HTTPError, OSError) as again:
                     raise self._failure(again) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 raise self._failure(exc) from None
@@ -287,35 +311,45 @@ class _Fetcher:
             raise _Failed("FHIR server answered with a body that is not valid JSON") from None
 
     def _failure(self, exc: BaseException) -> _Failed:
-        if self.deadline.expired or isinstance(
-            exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError
-        ):
+        cause = exc.args[0] if isinstance(exc, _NoAnswer) else exc
+        timed_out = isinstance(cause, urllib3.exceptions.TimeoutError | TimeoutError)
+        if self.deadline.expired or (timed_out and not is_stale_connection(cause)):
             return _Failed("FHIR server did not answer within the time budget")
-        # the body is read from urllib3 directly, so its errors arrive unwrapped
-        return _Failed(f"could not read from the FHIR server ({type(exc).__name__})")
+        # no answer at all: named by kind; a body that broke off: by urllib3's own error type
+        name = failure_name(cause) if isinstance(exc, _NoAnswer) else type(exc).__name__
+        return _Failed(f"could not read from the FHIR server ({name})")
 
-    def _exchange(self, url: str, max_bytes: int) -> bytes:
+    def _exchange(self, target: str, max_bytes: int) -> bytes:
         remaining = self.deadline.remaining()
         if remaining <= 0 or self.deadline.expired:
             raise _Failed("time budget used up before the request")
-        headers = {"Accept": "application/fhir+json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        with self.session.get(
-            url,
-            headers=headers,
-            timeout=(remaining, remaining),
-            allow_redirects=False,
-            stream=True,
-        ) as response:
-            status = response.status_code
+        try:
+            response = self.http.urlopen(
+                "GET",
+                target,
+                headers=self.headers,
+                retries=False,
+                redirect=False,
+                timeout=Timeout(connect=remaining, read=remaining),
+                preload_content=False,
+                decode_content=True,
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _NoAnswer(exc) from None
+        try:
+            status = response.status
             if 300 <= status < 400:
                 raise _Failed(f"FHIR server answered HTTP {status} (redirects are not followed)")
             if not 200 <= status < 300:
                 raise _Failed(f"FHIR server answered HTTP {status}")
             return self._read_body(response, max_bytes)
+        finally:
+            # a body read to its end has already handed the connection back for reuse; one
+            # left unread (error, limit) is closed, as it cannot carry another request
+            response.close()
+            response.release_conn()
 
-    def _read_body(self, response: requests.Response, max_bytes: int) -> bytes:
+    def _read_body(self, response: BaseHTTPResponse, max_bytes: int) -> bytes:
         """Read with `read1` (returns after each socket read, unlike `iter_content`, which blocks
         until a whole chunk arrives), so a slow-drip body is cut at the deadline; a read blocked
         inside urllib3 (dripped headers, gzip header, trailers) ends when the deadline shuts the
@@ -324,7 +358,7 @@ class _Fetcher:
         if declared.isdigit() and int(declared) > max_bytes:
             raise _Failed(f"FHIR server response is larger than {max_bytes} bytes")
         body = bytearray()
-        while chunk := response.raw.read1(READ_SIZE, decode_content=True):
+        while chunk := response.read1(READ_SIZE, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
                 raise _Failed(f"FHIR server response is larger than {max_bytes} bytes")
@@ -453,7 +487,6 @@ def resolve(
     timeout_s: float,
     templates: Mapping[str, str] = PREFETCH_TEMPLATES,
     required: Collection[str] = REQUIRED_KEYS,
-    session: requests.Session | None = None,
     max_pages: int = 20,
     max_response_bytes: int = 20 * 1024 * 1024,
     max_resources: int = 20_000,
@@ -492,19 +525,19 @@ def resolve(
     allowance = Allowance(max_resources, max_total_bytes)
     allowance.take_resources(count_resources(prefetch or {}))
     allowance.take_bytes(received_bytes)
-    http = session if session is not None else session_for(base, MAX_WORKERS)
+    http = pool_for(base, KEEP_ALIVE_PER_BASE)
     budget = max(deadline - time.monotonic(), 0.0)
     io_deadline = Deadline(deadline - min(WRAP_UP_S, budget / 10))
     fetcher = _Fetcher(
         http, base, access_token, io_deadline, max_pages, max_response_bytes, allowance
     )
-    pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="fhir-fetch")
+    pool = CallPool(shared_pool())
     try:
         medications = _MedicationReads(pool, fetcher, medication_use_types)
         fetched = _fetch_all(plan, templates, patient_id, fetcher, deadline, medications)
         fetched |= medications.finish(plan, deadline)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)  # never wait for stragglers
+        pool.close()  # cancel what has not started; never wait for stragglers
         io_deadline.expire()  # also when the request's own deadline interrupts the wait
     return _result(plan, fetched, started)
 
@@ -564,9 +597,7 @@ class _MedicationReads:
     data at once, a medication search as soon as it is answered) so they overlap the searches
     still running instead of adding a round trip after the slowest one."""
 
-    def __init__(
-        self, pool: ThreadPoolExecutor, fetcher: _Fetcher, use_types: Collection[str]
-    ) -> None:
+    def __init__(self, pool: CallPool, fetcher: _Fetcher, use_types: Collection[str]) -> None:
         self.pool = pool
         self.use_types = use_types
         self._fetcher = fetcher

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import requests
 
+from cds_hooks import fetch_threads
 from cds_hooks.config import Settings
 from sandbox.simulator.fhir import RemoteFhir
 from tests.fhir_mappings import fhir as F
@@ -293,11 +294,13 @@ def test_a_medication_body_is_capped(ehr: tuple[ScriptedServer, Switch], live: L
     assert "larger than 262144 bytes" in card_text(response.json())
 
 
-# --- 4. no thread or socket outlives the budget ---
+# --- 4. no fetch work or socket outlives the budget ---
 
 
-def fetch_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("fhir-")]
+def fetch_jobs_at_work() -> int:
+    """The worker's fetch threads are shared and stay (idle) between calls; what must not
+    outlive a call's budget is a job still at work on one of them."""
+    return fetch_threads.jobs_at_work()
 
 
 @pytest.mark.parametrize("fault", hostile.SLOW_FAULTS, ids=list(hostile.SLOW_FAULTS))
@@ -315,10 +318,10 @@ def test_slow_drip_answers_end_with_the_budget(
         if fault != "endless-trailers":  # there the Bundle itself arrives whole
             assert "Condition" in card_text(response.json())
     deadline = time.monotonic() + 5.0  # the shut sockets end the reads at once; allow a busy CPU
-    while fetch_threads() and time.monotonic() < deadline:
+    while fetch_jobs_at_work() and time.monotonic() < deadline:
         time.sleep(0.05)
-    print(f"\n{fault}: last answer in {elapsed:.2f}s, fetch threads left: {fetch_threads()}")
-    assert fetch_threads() == []
+    print(f"\n{fault}: last answer in {elapsed:.2f}s, fetch jobs left: {fetch_jobs_at_work()}")
+    assert fetch_jobs_at_work() == 0
     requested = len(server.hits) - hits_before
     settle = time.monotonic() + 5.0  # the server notices the hang-up on its next write
     while len(server.aborted) - aborted_before < requested and time.monotonic() < settle:
