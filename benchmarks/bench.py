@@ -354,7 +354,7 @@ SERVE = ("sync", 2, 1, 0)
 
 #: Runs of the mixed phase per worker model at most: the first at 1/9 of the prefetch calls
 #: measured alone, then at the rate that makes the fetch calls 10 % of the calls handled.
-MIXED_RUNS = 3
+MIXED_RUNS = 5
 #: A mixed run whose fetch share is this close to FETCH_SHARE ends the search for the rate.
 SHARE_TOLERANCE = 0.01
 
@@ -370,6 +370,47 @@ def share_matched_rate(alone_rps: float, rate: float, mixed_rps: float) -> float
     odds = FETCH_SHARE / (1 - FETCH_SHARE)
     slope = max(0.0, (alone_rps - mixed_rps) / rate) if rate > 0 else 0.0
     return max(0.5, alone_rps / (1 / odds + slope))
+
+
+def _share(rate: float, prefetch_rps: float) -> float:
+    return rate / (rate + prefetch_rps) if rate > 0 else 0.0
+
+
+def _rate_on_line(low: tuple[float, float], high: tuple[float, float]) -> float | None:
+    """Where the line of prefetch throughput through two (fetch rate, prefetch calls/s) points
+    meets the fetch rate that is FETCH_SHARE of all calls: p(r) = r / odds."""
+    (r1, p1), (r2, p2) = low, high
+    slope = (p2 - p1) / (r2 - r1)
+    denominator = (1 - FETCH_SHARE) / FETCH_SHARE - slope
+    return (p1 - slope * r1) / denominator if denominator > 0 else None
+
+
+def next_fetch_rate(alone_rps: float, runs: Sequence[tuple[float, float]]) -> float:
+    """The fetch rate to try after `runs`, each (fetch rate, prefetch calls per second).
+
+    The fetch share rises with the rate, so the runs so far bracket the answer between the
+    fastest run below FETCH_SHARE (or the baseline, rate 0) and the slowest run above it, and
+    every rate tried lies inside that bracket. Below the point where fetch calls take every
+    worker, prefetch throughput falls about linearly with the fetch rate, so the first choice is
+    the line through the two fastest points below the target, then the line across the bracket
+    (`share_matched_rate` is that line from the baseline) when the last run was near the
+    target. Past that point the prefetch calls collapse (stop 20, sync 2x1: a 60 % share at
+    12.8 calls a second) and no line fits; the share itself is then interpolated across the
+    bracket (regula falsi)."""
+    points = [(0.0, alone_rps), *runs]
+    below = sorted((p for p in points if _share(*p) < FETCH_SHARE), key=lambda p: p[0])
+    above = min((p for p in points if _share(*p) > FETCH_SHARE), key=lambda p: p[0], default=None)
+    if above is None:
+        return share_matched_rate(alone_rps, *runs[-1])
+    low, width = below[-1], above[0] - below[-1][0]
+    lines = [_rate_on_line(*below[-2:])] if len(below) >= 2 else []
+    if FETCH_SHARE / 2 <= _share(*runs[-1]) <= 2 * FETCH_SHARE:
+        lines.append(_rate_on_line(low, above))
+    for rate in lines:
+        if rate is not None and low[0] + 0.05 * width < rate < above[0] - 0.05 * width:
+            return rate
+    low_share, high_share = _share(*low), _share(*above)
+    return low[0] + (FETCH_SHARE - low_share) * width / (high_share - low_share)
 
 
 def _harness_cpu_s(front: procs.NodeServer) -> float:
@@ -462,7 +503,10 @@ def mixed_load(
                 runs.append(run)
                 if abs(run["fetch_share"] - FETCH_SHARE) <= SHARE_TOLERANCE:
                     break
-                rate = share_matched_rate(alone.rps, rate, run["prefetch_mixed"]["rps"])
+                rate = next_fetch_rate(
+                    alone.rps,
+                    [(r["fetch_rate_per_s"], r["prefetch_mixed"]["rps"]) for r in runs],
+                )
             rss = server.peak_rss_per_worker_mb()
         best = min(runs, key=lambda r: abs(r["fetch_share"] - FETCH_SHARE))
         mixed_rps = best["prefetch_mixed"]["rps"]

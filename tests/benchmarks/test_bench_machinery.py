@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,72 @@ def test_share_matched_rate_without_a_mixed_run_is_the_share_of_the_baseline() -
     slope = (175.6 - 93.7) / 28.5
     assert rate / (rate + 175.6 - slope * rate) == pytest.approx(0.10)
     assert 28.5 / (28.5 + 93.7) > 0.2
+
+
+def _search(alone: float, prefetch: Callable[[float], float]) -> list[tuple[float, float]]:
+    """The mixed phase's search for the rate, run against a model of the server."""
+    rate = bench.share_matched_rate(alone, 0.0, alone)
+    runs: list[tuple[float, float]] = []
+    for _ in range(bench.MIXED_RUNS):
+        runs.append((rate, prefetch(rate)))
+        if abs(rate / (rate + prefetch(rate)) - bench.FETCH_SHARE) <= bench.SHARE_TOLERANCE:
+            break
+        rate = bench.next_fetch_rate(alone, runs)
+    return runs
+
+
+def _blocking_workers(alone: float, workers: int, blocked_s: float) -> Callable[[float], float]:
+    """Workers that each fetch call blocks for `blocked_s`: prefetch throughput falls linearly
+    until the fetch calls take every worker, then collapses (2 % of it left)."""
+    return lambda rate: alone * max(0.02, 1 - rate * blocked_s / workers)
+
+
+@given(
+    alone=st.floats(min_value=20, max_value=5_000),
+    workers=st.integers(min_value=1, max_value=64),
+    blocked_s=st.floats(min_value=0.005, max_value=1.0),
+    convex=st.booleans(),
+)
+def test_every_rate_tried_lies_inside_the_bracket_of_the_runs_before(
+    alone: float, workers: int, blocked_s: float, convex: bool
+) -> None:
+    """The share rises with the rate, so each rate tried must fall strictly between the fastest
+    run below the target share and the slowest run above it: the search never goes backwards.
+    Servers modelled: blocking workers (linear, then a collapse) and a convex fall (threads
+    sharing the CPU: each fetch call slows every prefetch call a little)."""
+    prefetch = (
+        (lambda rate: alone / (1 + rate * blocked_s / workers))
+        if convex
+        else _blocking_workers(alone, workers, blocked_s)
+    )
+    runs = _search(alone, prefetch)
+    for i in range(1, len(runs)):
+        shares = [(r, r / (r + p)) for r, p in runs[:i]]
+        below = max((r for r, share in shares if share < bench.FETCH_SHARE), default=0.0)
+        above = min((r for r, share in shares if share > bench.FETCH_SHARE), default=float("inf"))
+        assert below < runs[i][0] < above
+
+
+@pytest.mark.parametrize(
+    ("alone", "workers", "blocked_s"),
+    [(342.3, 2, 0.25), (342.3, 12, 0.25), (250.9, 32, 0.25), (180.0, 4, 0.3)],
+)
+def test_search_reaches_the_share_when_sync_workers_collapse(
+    alone: float, workers: int, blocked_s: float
+) -> None:
+    """Stop 20's sync 2x1 collapsed at every rate the linear model tried (60 % at 12.8 calls a
+    second) and ended far from 10 %; the bracketed search reaches it within MIXED_RUNS runs."""
+    runs = _search(alone, _blocking_workers(alone, workers, blocked_s))
+    rate, prefetch = runs[-1]
+    assert rate / (rate + prefetch) == pytest.approx(bench.FETCH_SHARE, abs=bench.SHARE_TOLERANCE)
+
+
+def test_far_above_the_share_the_next_rate_interpolates_the_share() -> None:
+    # 12.8 fetch calls a second left 8.4 prefetch calls of 342.3 (sync 2x1, stop 20): the line
+    # from the baseline would try 12.8 * 0.66; the share, interpolated from 0 at rate 0, 2.1
+    rate = bench.next_fetch_rate(342.3, [(12.8, 8.4)])
+    assert rate == pytest.approx(0.10 * 12.8 / (12.8 / (12.8 + 8.4)))
+    assert rate < bench.share_matched_rate(342.3, 12.8, 8.4)
 
 
 @pytest.mark.fhirserver
