@@ -640,7 +640,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)
     # (worker class, workers, threads, keep-alive s); sync workers never keep a connection.
-    models = [SERVE, ("gthread", 2, 16, 0), ("gthread", 2, 4, 0), ("sync", 6, 1, 0)]
+    # `serve`'s default, then sync workers sized for the fetch calls' waits (cores + fetch calls a
+    # second x seconds each waits: 2 + 32 x 0.25 = 10, rounded up), then threads (stop 21: 71-77 %)
+    models = [
+        SERVE,
+        ("sync", 12, 1, 0),
+        ("sync", 8, 1, 0),
+        ("gthread", 4, 4, 0),
+        ("gthread", 2, 16, 0),
+    ]
     scale_repeats, fetch_calls, fetch_patient_count = 5, 30, 4
     if args.quick:
         sizes, models, scale_repeats, fetch_calls, fetch_patient_count = (

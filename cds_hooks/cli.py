@@ -323,7 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on")
-    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="gunicorn worker processes; when EHRs call without prefetch, add the calls waiting "
+        "on the FHIR server (fetch calls a second x seconds each) to the cores "
+        "(docs/performance.md)",
+    )
     serve.add_argument(
         "--threads",
         type=int,
