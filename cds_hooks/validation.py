@@ -84,11 +84,24 @@ def parse_json_body(raw: bytes, *, max_depth: int) -> Any:
     """Decode a request body; any decoding problem is a 400 with the reason."""
     value = _fast_loads(raw) if len(raw) <= FAST_MAX_BYTES else _NOT_FAST
     if value is _NOT_FAST:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise BadRequest("request body is not UTF-8") from exc
-        value = _standard_loads(text, max_depth)
+        return parse_json_text(body_text(raw), max_depth=max_depth)
+    if json_depth_exceeds(value, max_depth):
+        raise BadRequest(f"request body nests deeper than {max_depth} levels")
+    return value
+
+
+def body_text(raw: bytes) -> str:
+    """A request body as text; 400 when it is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("request body is not UTF-8") from exc
+
+
+def parse_json_text(text: str, *, max_depth: int) -> Any:
+    """The json module's reading of a body already decoded (a large one: its bytes can be let go
+    before the parse, which is when a request's memory peaks), with the depth check."""
+    value = _standard_loads(text, max_depth)
     if json_depth_exceeds(value, max_depth):
         raise BadRequest(f"request body nests deeper than {max_depth} levels")
     return value

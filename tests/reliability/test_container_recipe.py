@@ -61,7 +61,8 @@ def test_instances_are_sized_for_fetch_calls_behind_a_buffering_proxy() -> None:
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     workers = re.search(r'WORKERS: "(\d+)"', compose)
     threads = re.search(r'THREADS: "(\d+)"', compose)
-    assert workers is not None and threads is not None
+    assert workers is not None
+    assert threads is not None
     assert int(workers[1]) >= 12
     assert int(threads[1]) == 1
     assert "proxy_request_buffering on;" in nginx

@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from cds_hooks.config import Settings
+from cds_hooks.validation import FAST_MAX_BYTES
 from tests.fhir_mappings import fhir as F
 from tests.reliability.served import Served, free_port, gist_cds_serve, service_env
 from tests.support import jwt_tools
@@ -122,6 +123,35 @@ def test_nesting_at_the_limit_is_accepted_and_one_deeper_is_400(service: LiveSer
     assert depth(deeper) == limit + 1
     attacks.append("nesting-limit-plus-one")
     assert_outcome(service.post(SERVICE, deeper), 400, "nests deeper")
+
+
+def _padded(body: dict[str, Any], size: int) -> dict[str, Any]:
+    """`body` with a context field of spaces making it `size` bytes or more: a body that large is
+    read by the json module after its bytes are let go (cds_hooks.views.read_json_body)."""
+    return body | {"context": body["context"] | {"padding": " " * size}}
+
+
+def test_a_large_body_is_read_like_a_small_one(service: LiveService) -> None:
+    body = hook_request(F.PATIENT, prefetch())
+    small = service.post(SERVICE, body)
+    large = service.post(SERVICE, _padded(body, FAST_MAX_BYTES + 1))
+    assert small.status_code == large.status_code == 200
+    summaries = [[card["summary"] for card in a.json()["cards"]] for a in (small, large)]
+    assert summaries[0]
+    assert summaries[0] == summaries[1]
+
+
+def test_a_large_body_that_is_not_utf8_is_400(service: LiveService) -> None:
+    raw = json.dumps(_padded(hook_request(F.PATIENT, prefetch()), FAST_MAX_BYTES + 1)).encode()
+    raw = raw.replace(b"   ", b" \xff ", 1)
+    assert len(raw) > FAST_MAX_BYTES
+    answer = service.post(SERVICE, data=raw, headers={"Content-Type": "application/json"})
+    assert_outcome(answer, 400, "not UTF-8")
+
+
+def test_a_large_body_one_level_too_deep_is_400(service: LiveService) -> None:
+    deeper = body_of_depth(service.settings.max_json_depth + 1)
+    assert_outcome(service.post(SERVICE, _padded(deeper, FAST_MAX_BYTES + 1)), 400, "nests deeper")
 
 
 def test_nesting_far_past_the_parser_recursion_limit_is_400(service: LiveService) -> None:
