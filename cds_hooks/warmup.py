@@ -15,6 +15,7 @@ from typing import Any
 from cds_hooks.cards import render_cards
 from cds_hooks.config import Settings
 from cds_hooks.logs import configure_logging
+from cds_hooks.malloc_tuning import return_large_buffers_to_os
 from fhir_mappings import build_case
 from fhir_mappings.r4b import warm_up as warm_up_models
 from logic.engine import evaluate
@@ -60,8 +61,10 @@ log = logging.getLogger("gist_cds.warmup")
 
 
 def prepare_process(settings: Settings) -> None:
-    """JSON logging at the configured level, then the warm-up: once per serving process."""
+    """JSON logging at the configured level, large buffers returned to the OS after use, then
+    the warm-up: once per serving process."""
     configure_logging(settings.log_level)
+    fixed_threshold = return_large_buffers_to_os()
     started = time.perf_counter()
     warm_up(settings.public_base_url)
     log.info(
@@ -70,6 +73,7 @@ def prepare_process(settings: Settings) -> None:
             "event": "warm-up",
             "pid": os.getpid(),
             "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "malloc_mmap_threshold_fixed": fixed_threshold,
         },
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -208,6 +209,10 @@ def test_each_gunicorn_worker_warms_up_before_serving(tmp_path: Path) -> None:
     warmed = {line["pid"] for line in lines if line.get("event") == "warm-up"}
     assert len(warmed) == 2  # one per worker (--workers 2), logged as JSON: logging set up first
     assert proc.pid not in warmed  # the workers, not the gunicorn master
+    # each worker hands large freed buffers back to the OS (glibc: cds_hooks.malloc_tuning)
+    warm_ups = [line for line in lines if line.get("event") == "warm-up"]
+    tuned = [line["malloc_mmap_threshold_fixed"] for line in warm_ups]
+    assert tuned == [platform.libc_ver()[0] == "glibc"] * 2
     frozen = {line["pid"]: line["objects"] for line in lines if line.get("event") == "gc-frozen"}
     assert set(frozen) == warmed  # each worker, once its app is built, freezes what it holds
     assert all(count > 10_000 for count in frozen.values())
