@@ -380,6 +380,8 @@ def _rate_on_line(low: tuple[float, float], high: tuple[float, float]) -> float 
     """Where the line of prefetch throughput through two (fetch rate, prefetch calls/s) points
     meets the fetch rate that is FETCH_SHARE of all calls: p(r) = r / odds."""
     (r1, p1), (r2, p2) = low, high
+    if r2 == r1:
+        return None  # two runs at one rate (noise aside) say nothing of the slope
     slope = (p2 - p1) / (r2 - r1)
     denominator = (1 - FETCH_SHARE) / FETCH_SHARE - slope
     return (p1 - slope * r1) / denominator if denominator > 0 else None

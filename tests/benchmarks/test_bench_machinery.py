@@ -138,6 +138,12 @@ def test_search_reaches_the_share_when_sync_workers_collapse(
     assert rate / (rate + prefetch) == pytest.approx(bench.FETCH_SHARE, abs=bench.SHARE_TOLERANCE)
 
 
+def test_runs_at_one_rate_do_not_break_the_search() -> None:
+    # two runs at the floor rate (0.5 a second) on both sides of the share, as noise can give
+    rate = bench.next_fetch_rate(100.0, [(0.5, 3.0), (0.5, 6.0), (0.5, 5.0)])
+    assert 0 < rate < float("inf")
+
+
 def test_far_above_the_share_the_next_rate_interpolates_the_share() -> None:
     # 12.8 fetch calls a second left 8.4 prefetch calls of 342.3 (sync 2x1, stop 20): the line
     # from the baseline would try 12.8 * 0.66; the share, interpolated from 0 at rate 0, 2.1
