@@ -4,7 +4,7 @@ glibc raises its mmap threshold each time a block above it is freed, up to 32 Mi
 first large request the multi-MiB buffers of the next ones (the body, its text, a list growing
 to a few MiB) come from the heap, and what they leave there stays in the worker's RSS beside
 Python's own arenas. A fixed threshold of 1 MiB keeps every block that large in its own mapping,
-returned on free: the 10,000-Observation request peaked at 137 MiB instead of 146-148 MiB, for
+returned on free: the 10,000-Observation request peaked at 137-139 MiB instead of 145-148 MiB, for
 about 10 ms more on that request (page faults on fresh mappings); requests of the usual size
 allocate nothing that large (docs/performance.md).
 """
