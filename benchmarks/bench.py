@@ -643,7 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)
     # (worker class, workers, threads, keep-alive s); sync workers never keep a connection.
     # `serve`'s default, then sync workers sized for the fetch calls' waits (cores + fetch calls a
-    # second x seconds each waits: 2 + 32 x 0.25 = 10, rounded up), then threads (stop 21: 71-77 %)
+    # second x seconds each waits: 2 + 32 x 0.25 = 10, rounded up), then threads (stop 21: 71-83 %)
     models = [
         SERVE,
         ("sync", 12, 1, 0),
